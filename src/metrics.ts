@@ -1,0 +1,62 @@
+// Prometheus metrics (prom-client). Every counter of the process is declared here so the
+// exposition in GET /metrics is one registry and names stay consistent.
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export const registry = new Registry();
+
+export const sipRequests = new Counter({
+  name: 'pbx_sip_requests_total',
+  help: 'SIP requests received, by method',
+  labelNames: ['method'] as const,
+  registers: [registry],
+});
+
+export const sipResponses = new Counter({
+  name: 'pbx_sip_responses_total',
+  help: 'SIP responses sent, by class (1xx..6xx)',
+  labelNames: ['class'] as const,
+  registers: [registry],
+});
+
+export const sipMalformed = new Counter({
+  name: 'pbx_sip_malformed_total',
+  help: 'SIP messages rejected as malformed, by reaction (answered 400 or dropped)',
+  labelNames: ['transport', 'reaction'] as const,
+  registers: [registry],
+});
+
+export const sipScannerDropped = new Counter({
+  name: 'pbx_sip_scanner_dropped_total',
+  help: 'SIP requests dropped because the User-Agent is a known scanner',
+  registers: [registry],
+});
+
+export const authFailures = new Counter({
+  name: 'pbx_auth_failures_total',
+  help: 'Digest authentication failures (wrong password or unknown user)',
+  registers: [registry],
+});
+
+export const blockedSourceDrops = new Counter({
+  name: 'pbx_blocked_source_drops_total',
+  help: 'SIP messages dropped because their source is blocked',
+  registers: [registry],
+});
+
+export const sourcesBlocked = new Counter({
+  name: 'pbx_sources_blocked_total',
+  help: 'Sources blocked for repeated authentication failures',
+  registers: [registry],
+});
+
+export const blockedSources = new Gauge({
+  name: 'pbx_blocked_sources',
+  help: 'Sources currently blocked',
+  registers: [registry],
+});
+
+export const registrations = new Gauge({
+  name: 'pbx_registrations',
+  help: 'Active registered contacts',
+  registers: [registry],
+});
