@@ -1,0 +1,7 @@
+// Every table of the PBX, collected from the areas that own them (drizzle-kit reads this file).
+export { tenant } from '../tenancy/schema.ts';
+export { extension } from '../directory/schema.ts';
+export { registration } from '../directory/registration-schema.ts';
+export { blockedSource } from '../security/schema.ts';
+export { apiToken } from '../auth/schema.ts';
+export { auditLog } from '../audit/schema.ts';
