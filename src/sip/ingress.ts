@@ -1,0 +1,57 @@
+// The front door for every new SIP request: drops what must get no answer (blocked
+// sources, scanners), then hands the request to the handler for its method. Methods
+// nobody handles get the RFC 3261 answer: 405 for methods we know, 501 for the rest.
+import type { IncomingRequest, RequestHandler } from './stack-api.ts';
+import { blockedSourceDrops, sipScannerDropped } from '../metrics.ts';
+
+export interface SourceGuard {
+  isBlocked(address: string): boolean;
+}
+
+export interface UserAgentGuard {
+  isScanner(userAgent: string | undefined): boolean;
+}
+
+export interface IngressOptions {
+  sourceGuard: SourceGuard;
+  userAgentGuard: UserAgentGuard;
+  handlers: Partial<Record<string, RequestHandler>>;
+  /** Methods this PBX implements somewhere (listed in Allow); others get 501. */
+  allow: readonly string[];
+}
+
+const KNOWN_METHODS = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
+  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+]);
+
+export function createIngress(options: IngressOptions): RequestHandler {
+  const allowHeader = options.allow.join(', ');
+  return (incoming: IncomingRequest) => {
+    const { request, source } = incoming;
+    if (options.sourceGuard.isBlocked(source.address)) {
+      blockedSourceDrops.inc();
+      return;
+    }
+    if (options.userAgentGuard.isScanner(request.headers['user-agent'])) {
+      sipScannerDropped.inc();
+      return;
+    }
+    const handler = options.handlers[request.method];
+    if (handler) return handler(incoming);
+    if (request.method === 'ACK') return; // an ACK nobody waits for is absorbed
+    const status = KNOWN_METHODS.has(request.method) ? 405 : 501;
+    incoming.respond(status, undefined, { headers: { Allow: allowHeader } });
+  };
+}
+
+/** OPTIONS: 200 with capabilities; a Server banner only when the operator configured one. */
+export function createOptionsHandler(allow: readonly string[], serverHeader?: string): RequestHandler {
+  const headers: Record<string, string> = {
+    Allow: allow.join(', '),
+    Accept: 'application/sdp',
+    'Accept-Language': 'en',
+  };
+  if (serverHeader) headers.Server = serverHeader;
+  return (incoming) => incoming.respond(200, 'OK', { headers });
+}
