@@ -174,7 +174,7 @@ export function parseConfig(text: string, source = '<config>', baseDir = process
     throw new ConfigError(source, [{ path: '', line: 1, message: 'the config must be a mapping of keys' }]);
   }
   const { config, problems } = validate(raw, (p) => lineOf(doc, lc, p));
-  if (problems.length > 0 || !config) throw new ConfigError(source, problems);
+  if (problems.length > 0 || !config) throw new ConfigError(source, problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   return resolvePaths(config, baseDir);
 }
 

@@ -1,0 +1,76 @@
+// The service layer the CLI, the admin API and the server share, built over one open database.
+// `openServices` is what every entry point calls: open ./data (or the configured data_dir),
+// apply pending migrations, ensure the default tenant.
+import type { Config } from './config/schema.ts';
+import { openDatabase, type PbxDb } from './db/open.ts';
+import { migrate } from './db/migrate.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { TenantService } from './tenancy/tenant-service.ts';
+import { ExtensionService } from './directory/extension-service.ts';
+import { DirectoryAccountSource } from './directory/account-source.ts';
+import { SqliteBindingStore } from './directory/registration-store.ts';
+import { SqliteBlockStore, BlockAdmin } from './security/block-store.ts';
+import { TokenService } from './auth/token-service.ts';
+import { applyConfig, type ApplyReport } from './config/apply.ts';
+
+export interface Services {
+  db: PbxDb;
+  audit: AuditLog;
+  tenants: TenantService;
+  extensions: ExtensionService;
+  tokens: TokenService;
+  accounts: DirectoryAccountSource;
+  bindings: SqliteBindingStore;
+  blockStore: SqliteBlockStore;
+  blocks: BlockAdmin;
+  close(): void;
+}
+
+export interface ServiceOptions {
+  now?: () => number;
+}
+
+/** Builds the services over an already open and migrated database. */
+export function createServices(db: PbxDb, config: Config, opts: ServiceOptions = {}): Services {
+  const now = opts.now ?? Date.now;
+  const audit = new AuditLog(db, now);
+  const blockStore = new SqliteBlockStore(db, now);
+  const services: Services = {
+    db,
+    audit,
+    tenants: new TenantService(db, audit, now),
+    extensions: new ExtensionService(db, audit, now),
+    tokens: new TokenService(db, audit, now),
+    accounts: new DirectoryAccountSource(db, config.sip.auth.realm),
+    bindings: new SqliteBindingStore(db, now),
+    blockStore,
+    blocks: new BlockAdmin(blockStore, audit),
+    close: () => db.close(),
+  };
+  services.tenants.ensureDefault();
+  return services;
+}
+
+/** Opens the data directory's database, migrates it, and builds the services. */
+export function openServices(config: Config, opts: ServiceOptions = {}): Services {
+  const db = openDatabase(config.data_dir);
+  try {
+    migrate(db);
+    return createServices(db, config, opts);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** Start-up: open, migrate, then apply the tenants/extensions the config declares. */
+export function bootServices(config: Config, opts: ServiceOptions = {}): { services: Services; applied: ApplyReport } {
+  const services = openServices(config, opts);
+  try {
+    const applied = applyConfig(services.db, config, services.audit, opts.now);
+    return { services, applied };
+  } catch (e) {
+    services.close();
+    throw e;
+  }
+}

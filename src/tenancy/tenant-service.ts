@@ -1,0 +1,131 @@
+// Tenants: the default tenant (exists always, takes any SIP domain) and named tenants selected
+// by their SIP domain. Both the CLI and the admin API go through this service.
+import { asc, eq } from 'drizzle-orm';
+import type { PbxDb } from '../db/open.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { ConfigManagedError, ConflictError, InvalidError, NotFoundError, isUniqueViolation } from '../errors.ts';
+import { sipDomain, tenantName } from '../config/schema.ts';
+import { tenant, type TenantRow } from './schema.ts';
+
+export interface Tenant {
+  id: number;
+  name: string;
+  domain: string | null;
+  isDefault: boolean;
+  status: 'active' | 'suspended';
+  configManaged: boolean;
+  createdAt: number;
+}
+
+export interface TenantInput {
+  name: string;
+  domain?: string | null;
+}
+
+export const DEFAULT_TENANT_NAME = 'default';
+
+function toTenant(r: TenantRow): Tenant {
+  return {
+    id: r.id,
+    name: r.name,
+    domain: r.sipDomain,
+    isDefault: r.isDefault,
+    status: r.status,
+    configManaged: r.configManaged,
+    createdAt: r.createdAt,
+  };
+}
+
+export function checkTenantName(name: unknown): string {
+  const r = tenantName.safeParse(name);
+  if (!r.success) throw new InvalidError(`tenant name ${JSON.stringify(name)} ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+export function checkDomain(domain: unknown): string {
+  const r = sipDomain.safeParse(domain);
+  if (!r.success) throw new InvalidError(`SIP domain ${JSON.stringify(domain)} ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+export class TenantService {
+  constructor(
+    private readonly db: PbxDb,
+    private readonly audit: AuditLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates the default tenant if there is none; returns it. Called at every start. */
+  ensureDefault(): Tenant {
+    const existing = this.db.orm.select().from(tenant).where(eq(tenant.isDefault, true)).get();
+    if (existing) return toTenant(existing);
+    let name = DEFAULT_TENANT_NAME;
+    for (let i = 2; this.db.orm.select({ id: tenant.id }).from(tenant).where(eq(tenant.name, name)).get(); i++) name = `${DEFAULT_TENANT_NAME}-${i}`;
+    const row = this.db.orm.insert(tenant).values({ name, isDefault: true, createdAt: this.now() }).returning().get();
+    this.audit.record({ actor: 'system', action: 'tenant.add', target: name, tenantId: row.id, detail: { default: true } });
+    return toTenant(row);
+  }
+
+  /** The default tenant (created on the fly if missing). */
+  defaultTenant(): Tenant {
+    return this.ensureDefault();
+  }
+
+  add(input: TenantInput, actor = 'system'): Tenant {
+    const name = checkTenantName(input.name);
+    if (input.domain === undefined || input.domain === null || input.domain === '')
+      throw new InvalidError(`tenant ${name} needs a SIP domain (only the default tenant has none)`);
+    const domain = checkDomain(input.domain);
+    if (this.findByName(name)) throw new ConflictError(`tenant ${name} already exists`);
+    if (this.findByDomain(domain)) throw new ConflictError(`SIP domain ${domain} already belongs to tenant ${this.findByDomain(domain)!.name}`);
+    try {
+      const row = this.db.orm.insert(tenant).values({ name, sipDomain: domain, createdAt: this.now() }).returning().get();
+      this.audit.record({ actor, action: 'tenant.add', target: name, tenantId: row.id, detail: { domain } });
+      return toTenant(row);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`tenant ${name} or domain ${domain} already exists`);
+      throw e;
+    }
+  }
+
+  list(): Tenant[] {
+    return this.db.orm.select().from(tenant).orderBy(asc(tenant.id)).all().map(toTenant);
+  }
+
+  get(id: number): Tenant | undefined {
+    const r = this.db.orm.select().from(tenant).where(eq(tenant.id, id)).get();
+    return r ? toTenant(r) : undefined;
+  }
+
+  findByName(name: string): Tenant | undefined {
+    const r = this.db.orm.select().from(tenant).where(eq(tenant.name, name)).get();
+    return r ? toTenant(r) : undefined;
+  }
+
+  /** The tenant owning exactly this SIP domain (no default fallback; see AccountSource for that). */
+  findByDomain(domain: string): Tenant | undefined {
+    const r = this.db.orm.select().from(tenant).where(eq(tenant.sipDomain, domain.toLowerCase())).get();
+    return r ? toTenant(r) : undefined;
+  }
+
+  /**
+   * A tenant named by the user: undefined → the default tenant; digits → by id; else by name.
+   * Throws NotFoundError.
+   */
+  resolve(ref?: string | number): Tenant {
+    if (ref === undefined || ref === '') return this.defaultTenant();
+    const t = typeof ref === 'number' || /^[0-9]+$/.test(ref) ? this.get(Number(ref)) : this.findByName(ref);
+    if (!t) throw new NotFoundError(`tenant ${ref} does not exist`);
+    return t;
+  }
+
+  /** Removes a tenant and everything it owns. The default tenant and config-declared ones cannot be removed. */
+  remove(ref: string | number, actor = 'system'): Tenant {
+    const t = this.resolve(ref);
+    if (t.configManaged) throw new ConfigManagedError(`tenant ${t.name}`);
+    if (t.isDefault) throw new ConflictError(`tenant ${t.name} is the default tenant and cannot be removed`);
+    this.db.orm.delete(tenant).where(eq(tenant.id, t.id)).run();
+    this.audit.record({ actor, action: 'tenant.remove', target: t.name, tenantId: t.id });
+    return t;
+  }
+}
