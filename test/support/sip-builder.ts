@@ -19,9 +19,10 @@ export function register(spec: RegisterSpec): SipRequest {
   let contact: NameAddr[] | '*' | undefined;
   if (spec.contacts === '*') contact = '*';
   else if (spec.contacts) {
-    contact = spec.contacts.map((c) =>
-      typeof c === 'string' ? { uri: c, params: {} } : { uri: c.uri, params: c.expires === undefined ? {} : { expires: c.expires } },
-    );
+    contact = spec.contacts.map((c): NameAddr => {
+      if (typeof c === 'string') return { uri: c, params: {} };
+      return { uri: c.uri, params: c.expires === undefined ? {} : { expires: c.expires } };
+    });
   }
   const req: SipRequest = {
     method: 'REGISTER',
