@@ -1,0 +1,53 @@
+// The admin API (Hono). GET /health and GET /metrics are open (bind the API to loopback, the
+// default, or firewall it, to keep metrics private); everything else needs a bearer token from
+// `bin/pbx token create`. Tokens with scope "read" may only GET; tokens limited to a tenant see
+// only that tenant. Errors are JSON: {"error": {"code", "message"}} with the matching status.
+import { Hono } from 'hono';
+import { registry } from '../metrics.ts';
+import { UnauthorizedError, ForbiddenError, UserError } from '../errors.ts';
+import type { ApiDeps, ApiEnv } from './context.ts';
+import { tenantRoutes } from './tenant-routes.ts';
+import { extensionRoutes } from './extension-routes.ts';
+import { registrationRoutes } from './registration-routes.ts';
+import { blockRoutes } from './block-routes.ts';
+import { tokenRoutes } from './token-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
+
+export type { ApiDeps } from './context.ts';
+
+export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const metrics = deps.metrics ?? registry;
+
+  app.onError((err, c) => {
+    if (err instanceof UserError) {
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="pbx"');
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    }
+    return c.json({ error: { code: 'internal', message: 'internal error; see the server log' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }));
+
+  app.use('*', async (c, next) => {
+    const header = c.req.header('Authorization') ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const verified = m ? deps.services.tokens.verify(m[1]!) : undefined;
+    if (!verified) throw new UnauthorizedError(m ? 'invalid or revoked bearer token' : 'missing bearer token (Authorization: Bearer <token> from `bin/pbx token create`)');
+    if (!verified.scopes.includes('admin') && c.req.method !== 'GET' && c.req.method !== 'HEAD')
+      throw new ForbiddenError('this token has read-only scope');
+    c.set('caller', { ...verified, actor: `token:${verified.tokenId}` });
+    await next();
+  });
+
+  app.route('/tenants', tenantRoutes(deps));
+  app.route('/tenants/:tenant/extensions', extensionRoutes(deps));
+  app.route('/extensions', extensionRoutes(deps));
+  app.route('/registrations', registrationRoutes(deps));
+  app.route('/blocked-sources', blockRoutes(deps));
+  app.route('/tokens', tokenRoutes(deps));
+  app.route('/audit', auditRoutes(deps));
+  return app;
+}

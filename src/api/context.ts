@@ -1,0 +1,91 @@
+// What the admin API's routes share: the dependencies, the authenticated caller, JSON body
+// validation with zod, and the tenant a request may touch (tenant isolation).
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Services } from '../services.ts';
+import type { VerifiedToken } from '../auth/token-service.ts';
+import type { Tenant } from '../tenancy/tenant-service.ts';
+import type { BlockedSource } from '../sip/registrar/ports.ts';
+import type { RegistrationView } from '../directory/registration-store.ts';
+import { ForbiddenError, InvalidError, NotFoundError } from '../errors.ts';
+
+/** Where live registrations come from: the database by default, the registrar's index if the server plugs it in. */
+export interface RegistrationSource {
+  listLive(tenantId?: number): RegistrationView[];
+}
+
+/** Block administration: the database by default; the server may wrap it to update the guard in memory too. */
+export interface BlockControl {
+  list(): BlockedSource[];
+  clear(address?: string, actor?: string): number;
+}
+
+export interface ApiDeps {
+  services: Pick<Services, 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks'>;
+  registrations?: RegistrationSource;
+  blocks?: BlockControl;
+  /** Prometheus registry for GET /metrics (default: src/metrics.ts's). */
+  metrics?: { metrics(): Promise<string>; contentType: string };
+}
+
+export interface Caller extends VerifiedToken {
+  actor: string; // "token:<id>" in the audit log
+}
+
+export type ApiEnv = { Variables: { caller: Caller } };
+
+export function caller(c: Context<ApiEnv>): Caller {
+  return c.get('caller');
+}
+
+/** Platform-wide tokens only (not limited to a tenant). */
+export function requirePlatform(c: Context<ApiEnv>, what: string): Caller {
+  const who = caller(c);
+  if (who.tenantId !== null) throw new ForbiddenError(`a tenant token cannot ${what}`);
+  return who;
+}
+
+/**
+ * The tenant named in the path (name or id; absent: the caller's tenant, else the default
+ * tenant). A tenant token sees only its own tenant; others answer 404 like a missing one.
+ */
+export function tenantFor(c: Context<ApiEnv>, deps: ApiDeps, ref: string | undefined): Tenant {
+  const who = caller(c);
+  if (ref === undefined && who.tenantId !== null) return deps.services.tenants.resolve(who.tenantId);
+  const t = deps.services.tenants.resolve(ref);
+  if (who.tenantId !== null && t.id !== who.tenantId) throw new NotFoundError(`tenant ${ref} does not exist`);
+  return t;
+}
+
+/** The JSON body validated against a zod schema; a 400 naming each bad field otherwise. */
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  const text = await c.req.text();
+  if (text.trim() === '') raw = {};
+  else {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new InvalidError('the request body must be JSON');
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const msg = r.error.issues
+      .map((i) => {
+        const path = i.path.map(String).join('.');
+        if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${path ? path + '.' : ''}${k}: unknown field`).join('; ');
+        return `${path || 'body'}: ${i.message}`;
+      })
+      .join('; ');
+    throw new InvalidError(msg);
+  }
+  return r.data;
+}
+
+export function intQuery(c: Context, name: string, fallback: number, min: number, max: number): number {
+  const v = c.req.query(name);
+  if (v === undefined || v === '') return fallback;
+  if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidError(`query parameter ${name} must be a whole number from ${min} to ${max}`);
+  return Number(v);
+}

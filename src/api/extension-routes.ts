@@ -1,0 +1,52 @@
+// Extensions of a tenant, mounted at /tenants/:tenant/extensions and at /extensions (the
+// caller's tenant, else the default tenant).
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { caller, intQuery, jsonBody, tenantFor, type ApiDeps, type ApiEnv } from './context.ts';
+
+const settings = {
+  displayName: z.string().nullable().optional(),
+  maxTerminals: z.number().int().optional(),
+  ringStrategy: z.enum(['sequential', 'simultaneous']).optional(),
+  ringTimeoutS: z.number().int().optional(),
+  maxConcurrentCalls: z.number().int().optional(),
+  voicemailEnabled: z.boolean().optional(),
+};
+const addBody = z.object({ number: z.union([z.string(), z.number().int()]).transform(String), password: z.string().optional(), ...settings }).strict();
+const patchBody = z.object(settings).strict();
+const passwordBody = z.object({ password: z.string().optional() }).strict();
+
+export function extensionRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const r = new Hono<ApiEnv>();
+  const { extensions } = deps.services;
+  const tenant = (c: Context<ApiEnv>) => tenantFor(c, deps, c.req.param('tenant'));
+
+  r.get('/', (c) => {
+    const t = tenant(c);
+    return c.json(extensions.list(t.id, { limit: intQuery(c, 'limit', 100, 1, 10_000), offset: intQuery(c, 'offset', 0, 0, Number.MAX_SAFE_INTEGER) }));
+  });
+
+  r.post('/', async (c) => {
+    const t = tenant(c);
+    const body = await jsonBody(c, addBody);
+    return c.json(extensions.add(t.id, body, caller(c).actor), 201);
+  });
+
+  r.get('/:number', (c) => c.json(extensions.show(tenant(c).id, c.req.param('number'))));
+
+  r.patch('/:number', async (c) => {
+    const t = tenant(c);
+    const body = await jsonBody(c, patchBody);
+    return c.json(extensions.update(t.id, c.req.param('number'), body, caller(c).actor));
+  });
+
+  r.delete('/:number', (c) => c.json(extensions.remove(tenant(c).id, c.req.param('number'), caller(c).actor)));
+
+  r.post('/:number/password', async (c) => {
+    const t = tenant(c);
+    const body = await jsonBody(c, passwordBody);
+    return c.json(extensions.setPassword(t.id, c.req.param('number'), body.password, caller(c).actor));
+  });
+
+  return r;
+}

@@ -1,0 +1,147 @@
+// bin/pbx ext add|list|show|set|remove|set-password
+import { Command } from 'commander';
+import { choiceOption, cliActor, intOption, withConfigOption, withJsonOption, withServices, type CommonOptions } from './context.ts';
+import { isoTime, json, stdio, table, type Out } from './output.ts';
+import { RING_STRATEGIES, type Extension, type ExtensionPatch, type RingStrategy } from '../directory/extension-service.ts';
+
+interface TenantOption extends CommonOptions {
+  tenant?: string;
+}
+
+interface ExtOptions extends TenantOption {
+  name?: string;
+  password?: string;
+  maxTerminals?: number;
+  ringStrategy?: RingStrategy;
+  ringTimeout?: number;
+  maxCalls?: number;
+  voicemail?: boolean;
+}
+
+export function extensionView(e: Extension) {
+  return { ...e, createdAt: isoTime(e.createdAt) };
+}
+
+function tenantOption(c: Command): Command {
+  return c.option('-t, --tenant <tenant>', 'tenant name or id (default: the default tenant)');
+}
+
+function settingOptions(c: Command): Command {
+  return c
+    .option('-n, --name <display name>', 'display name')
+    .option('--max-terminals <n>', 'devices that may register and ring: 1-3 (default 3)', intOption(1, 3))
+    .option('--ring-strategy <strategy>', 'sequential | simultaneous (default simultaneous)', choiceOption(RING_STRATEGIES))
+    .option('--ring-timeout <seconds>', 'seconds each terminal rings: 5-300 (default 20)', intOption(5, 300))
+    .option('--max-calls <n>', 'concurrent calls: 1-100 (default 2)', intOption(1, 100))
+    .option('--voicemail', 'unanswered calls go to voicemail (default)')
+    .option('--no-voicemail', 'no voicemail');
+}
+
+function describe(e: Extension, tenantName: string): string {
+  return table(
+    ['field', 'value'],
+    [
+      ['tenant', tenantName],
+      ['number', e.number],
+      ['name', e.displayName],
+      ['max terminals', e.maxTerminals],
+      ['ring strategy', e.ringStrategy],
+      ['ring timeout', `${e.ringTimeoutS} s`],
+      ['max calls', e.maxConcurrentCalls],
+      ['voicemail', e.voicemailEnabled ? 'on' : 'off'],
+      ['source', e.configManaged ? 'config file' : 'database'],
+      ['created', isoTime(e.createdAt)],
+    ],
+  );
+}
+
+export function extCommands(io: Out = stdio): Command {
+  const cmd = new Command('ext').description('extensions (internal numbers) of a tenant');
+
+  withJsonOption(settingOptions(tenantOption(cmd.command('add <number>').description('add an extension; the SIP password is generated and printed if not given'))))
+    .option('-p, --password <password>', 'SIP password (8-128 printable characters)')
+    .action(async (number: string, o: ExtOptions) => {
+      await withServices(o, (s) => {
+        const t = s.tenants.resolve(o.tenant);
+        const r = s.extensions.add(
+          t.id,
+          {
+            number,
+            displayName: o.name,
+            password: o.password,
+            maxTerminals: o.maxTerminals,
+            ringStrategy: o.ringStrategy,
+            ringTimeoutS: o.ringTimeout,
+            maxConcurrentCalls: o.maxCalls,
+            voicemailEnabled: o.voicemail,
+          },
+          cliActor(),
+        );
+        if (o.json) return io.out(json({ ...extensionView(r.extension), password: r.password, generatedPassword: r.generatedPassword }));
+        io.out(`extension ${r.extension.number} added to tenant ${t.name}`);
+        io.out(`SIP password: ${r.password}${r.generatedPassword ? '  (generated; shown only now)' : ''}`);
+      });
+    });
+
+  withJsonOption(tenantOption(cmd.command('list').description('list extensions, ordered by number')))
+    .option('--limit <n>', 'at most this many (default 100)', intOption(1, 10_000), 100)
+    .option('--offset <n>', 'skip this many', intOption(0, Number.MAX_SAFE_INTEGER), 0)
+    .action(async (o: TenantOption & { limit: number; offset: number }) => {
+      await withServices(o, (s) => {
+        const t = s.tenants.resolve(o.tenant);
+        const page = s.extensions.list(t.id, { limit: o.limit, offset: o.offset });
+        if (o.json) return io.out(json({ tenant: t.name, ...page, items: page.items.map(extensionView) }));
+        io.out(
+          table(
+            ['number', 'name', 'terminals', 'strategy', 'timeout', 'source'],
+            page.items.map((e) => [e.number, e.displayName, e.maxTerminals, e.ringStrategy, `${e.ringTimeoutS}s`, e.configManaged ? 'config' : 'db']),
+          ),
+        );
+        if (page.total > page.items.length) io.out(`(${page.offset + 1}-${page.offset + page.items.length} of ${page.total}; use --offset/--limit)`);
+      });
+    });
+
+  withJsonOption(tenantOption(cmd.command('show <number>').description('show one extension (not its password)'))).action(async (number: string, o: TenantOption) => {
+    await withServices(o, (s) => {
+      const t = s.tenants.resolve(o.tenant);
+      const e = s.extensions.show(t.id, number);
+      io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+    });
+  });
+
+  withJsonOption(settingOptions(tenantOption(cmd.command('set <number>').description('change settings of an extension')))).action(async (number: string, o: ExtOptions) => {
+    await withServices(o, (s) => {
+      const t = s.tenants.resolve(o.tenant);
+      const patch: ExtensionPatch = {};
+      if (o.name !== undefined) patch.displayName = o.name;
+      if (o.maxTerminals !== undefined) patch.maxTerminals = o.maxTerminals;
+      if (o.ringStrategy !== undefined) patch.ringStrategy = o.ringStrategy;
+      if (o.ringTimeout !== undefined) patch.ringTimeoutS = o.ringTimeout;
+      if (o.maxCalls !== undefined) patch.maxConcurrentCalls = o.maxCalls;
+      if (o.voicemail !== undefined) patch.voicemailEnabled = o.voicemail;
+      const e = s.extensions.update(t.id, number, patch, cliActor());
+      io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+    });
+  });
+
+  withConfigOption(tenantOption(cmd.command('remove <number>').description('remove an extension (and its registrations)'))).action(async (number: string, o: TenantOption) => {
+    await withServices(o, (s) => {
+      const t = s.tenants.resolve(o.tenant);
+      s.extensions.remove(t.id, number, cliActor());
+      io.out(`extension ${number} removed from tenant ${t.name}`);
+    });
+  });
+
+  withJsonOption(tenantOption(cmd.command('set-password <number>').description('set the SIP password (generated and printed if not given)')))
+    .option('-p, --password <password>', 'the new SIP password (8-128 printable characters)')
+    .action(async (number: string, o: TenantOption & { password?: string }) => {
+      await withServices(o, (s) => {
+        const t = s.tenants.resolve(o.tenant);
+        const r = s.extensions.setPassword(t.id, number, o.password, cliActor());
+        if (o.json) return io.out(json({ number, ...r }));
+        io.out(`SIP password of extension ${number} set${r.generatedPassword ? `: ${r.password}  (generated; shown only now)` : ''}`);
+      });
+    });
+
+  return cmd;
+}

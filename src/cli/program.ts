@@ -1,0 +1,32 @@
+// The `bin/pbx` command line: one command group per file, all over the service layer.
+import { Command } from 'commander';
+import { stdio, type Out } from './output.ts';
+import { startCommand } from './start-command.ts';
+import { configCommands, migrateCommand } from './config-commands.ts';
+import { tenantCommands } from './tenant-commands.ts';
+import { extCommands } from './ext-commands.ts';
+import { regCommands } from './reg-commands.ts';
+import { tokenCommands } from './token-commands.ts';
+import { blockCommands } from './block-commands.ts';
+import { auditCommands } from './audit-commands.ts';
+
+export function buildProgram(io: Out = stdio): Command {
+  const program = new Command('pbx')
+    .description('tspbx — a self-hosted SIP PBX. Every command takes --config FILE (or $PBX_CONFIG) to find the data directory.')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  program.addCommand(startCommand());
+  program.addCommand(configCommands(io));
+  program.addCommand(migrateCommand(io));
+  program.addCommand(tenantCommands(io));
+  program.addCommand(extCommands(io));
+  program.addCommand(regCommands(io));
+  program.addCommand(tokenCommands(io));
+  program.addCommand(blockCommands(io));
+  program.addCommand(auditCommands(io));
+  // addCommand does not pass output settings down: give every command the same ones.
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program).slice(1)) {
+    c.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  }
+  return program;
+}
