@@ -13,7 +13,7 @@ import { buildResponse, serialize } from './serialize.ts';
 import type { IncomingRequest, OutgoingRequestOptions, RequestHandler, ResponseExtras, SipStackApi } from './stack-api.ts';
 import { InviteServerTransaction } from './transaction/invite-server.ts';
 import type { TimerConfig } from './transaction/timers.ts';
-import { TransactionLayer, type ServerTransaction } from './transaction/transaction-layer.ts';
+import { flowOf, TransactionLayer, type ServerTransaction } from './transaction/transaction-layer.ts';
 import { DEFAULT_STREAM_OPTIONS, type StreamOptions, type StreamTransport } from './transport/stream-transport.ts';
 import { listenTcp } from './transport/tcp.ts';
 import { listenTls, type TlsCredentials } from './transport/tls.ts';
@@ -38,6 +38,11 @@ export interface SipStackOptions {
   logger?: Logger;
   /** Put in a User-Agent header of requests the stack sends (responses: the TU adds Server). */
   userAgent?: string;
+  /**
+   * UDP: answer to the source port even without `;rport` (Asterisk's force_rport). Default true:
+   * phones behind NAT are the common case for a PBX, and the source port is where they listen.
+   */
+  forceRport?: boolean;
   /** Address to advertise in Via/Contact when a listener is bound to a wildcard address. */
   advertisedAddress?: string;
 }
@@ -206,7 +211,7 @@ export class SipStack implements SipStackApi {
     this.stampVia(m, source);
 
     if (m.method === 'ACK') {
-      const tx = this.layer.findServer(m);
+      const tx = this.layer.findServer(m, flowOf(source));
       if (tx instanceof InviteServerTransaction && tx.state === 'completed') {
         tx.receiveAck();
         return;
@@ -216,7 +221,7 @@ export class SipStack implements SipStackApi {
       return;
     }
 
-    const existing = this.layer.findServer(m);
+    const existing = this.layer.findServer(m, flowOf(source));
     if (existing) {
       existing.receiveRetransmission();
       return;
@@ -225,15 +230,15 @@ export class SipStack implements SipStackApi {
       this.handleCancel(m, source);
       return;
     }
-    const tx = this.layer.createServer(m, this.responsePeer(m, source));
+    const tx = this.layer.createServer(m, flowOf(source), this.responsePeer(m, source));
     if (tx instanceof InviteServerTransaction) this.sendVia(tx, buildResponse(m, 100));
     this.deliver(m, source, tx);
   }
 
   /** RFC 3261 §9.2: a CANCEL is answered in its own transaction; the INVITE gets 487 unless the TU answered. */
   private handleCancel(cancel: SipRequest, source: Peer): void {
-    const cancelTx = this.layer.createServer(cancel, this.responsePeer(cancel, source));
-    const invite = this.layer.findInviteForCancel(cancel);
+    const cancelTx = this.layer.createServer(cancel, flowOf(source), this.responsePeer(cancel, source));
+    const invite = this.layer.findInviteForCancel(cancel, flowOf(source));
     if (!invite || invite.state === 'terminated') {
       this.sendVia(cancelTx, buildResponse(cancel, 481));
       return;
@@ -285,7 +290,7 @@ export class SipStack implements SipStackApi {
   private stampVia(req: SipRequest, source: Peer): void {
     const via = req.headers.via[0];
     if (!via) return;
-    if ('rport' in via.params) {
+    if ('rport' in via.params || (source.transport === 'udp' && this.options.forceRport !== false)) {
       via.params.received = source.address;
       via.params.rport = String(source.port);
     } else if (bareHost(via.host) !== source.address) {

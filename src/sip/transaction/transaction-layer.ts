@@ -26,16 +26,26 @@ function sentBy(via: Via): string {
   return via.host.toLowerCase() + ':' + (via.port ?? '');
 }
 
-/** The server transaction key of a request, for `method` (ACK → INVITE). */
-export function serverKey(req: SipRequest, method: string = req.method === 'ACK' ? 'INVITE' : req.method): string {
+/**
+ * The server transaction key of a request received from `flow` (see `flowOf`), for `method`
+ * (ACK → INVITE). The flow is part of the key: a retransmission comes from the same socket, so
+ * a request from elsewhere that reuses a branch (RFC 4475 vectors do; so can an attacker) is a
+ * new transaction, and its answer goes where it came from.
+ */
+export function serverKey(req: SipRequest, flow: string, method: string = req.method === 'ACK' ? 'INVITE' : req.method): string {
   const h = req.headers;
   const via = h.via[0]!;
   const branch = via.params.branch;
   if (typeof branch === 'string' && branch.startsWith(MAGIC) && branch.length > MAGIC.length) {
-    return branch + '|' + sentBy(via) + '|' + method;
+    return branch + '|' + sentBy(via) + '|' + method + '|' + flow;
   }
   // RFC 2543 fallback: no usable branch.
-  return '2543|' + h['call-id'] + '|' + h.cseq.seq + '|' + (h.from.params.tag ?? '') + '|' + sentBy(via) + '|' + method;
+  return '2543|' + h['call-id'] + '|' + h.cseq.seq + '|' + (h.from.params.tag ?? '') + '|' + sentBy(via) + '|' + method + '|' + flow;
+}
+
+/** Where a request came from, as used in server keys: UDP socket address, or the stream peer's address. */
+export function flowOf(source: Peer): string {
+  return source.transport === 'udp' ? 'udp|' + source.address + '|' + source.port : source.transport + '|' + source.address;
 }
 
 export function clientKey(branch: string, method: string): string {
@@ -63,18 +73,18 @@ export class TransactionLayer {
     return { server: this.servers.size, client: this.clients.size };
   }
 
-  findServer(req: SipRequest): ServerTransaction | undefined {
-    return this.servers.get(serverKey(req));
+  findServer(req: SipRequest, flow: string): ServerTransaction | undefined {
+    return this.servers.get(serverKey(req, flow));
   }
 
   /** The INVITE server transaction a CANCEL refers to (same branch and sent-by). */
-  findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
-    const tx = this.servers.get(serverKey(cancel, 'INVITE'));
+  findInviteForCancel(cancel: SipRequest, flow: string): InviteServerTransaction | undefined {
+    const tx = this.servers.get(serverKey(cancel, flow, 'INVITE'));
     return tx instanceof InviteServerTransaction ? tx : undefined;
   }
 
-  createServer(req: SipRequest, responsePeer: Peer): ServerTransaction {
-    const key = serverKey(req);
+  createServer(req: SipRequest, flow: string, responsePeer: Peer): ServerTransaction {
+    const key = serverKey(req, flow);
     const tx =
       req.method === 'INVITE'
         ? new InviteServerTransaction(key, req, responsePeer, this.ctx)
