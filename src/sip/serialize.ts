@@ -88,6 +88,9 @@ function formatAuth(a: AuthHeader): string {
 function headerLines(name: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   const display = canonicalName(name);
+  // Values already in text form (a TU's extra headers): one line each, whatever the header.
+  if (typeof value === 'string' && name !== 'cseq') return display + ': ' + value + '\r\n';
+  if (Array.isArray(value) && typeof value[0] === 'string') return value.map((v) => display + ': ' + v + '\r\n').join('');
   switch (name) {
     case 'via':
       return (value as Via[]).map((v) => 'Via: ' + formatVia(v) + '\r\n').join('');
