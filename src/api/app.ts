@@ -1,4 +1,4 @@
-// The admin API (Hono). GET /health and GET /metrics are open (bind the API to loopback, the
+// The admin API (Hono). GET /health, GET /metrics and GET /openapi.json are open (bind the API to loopback, the
 // default, or firewall it, to keep metrics private); everything else needs a bearer token from
 // `bin/pbx token create`. Tokens with scope "read" may only GET; tokens limited to a tenant see
 // only that tenant. Errors are JSON: {"error": {"code", "message"}} with the matching status.
@@ -12,6 +12,7 @@ import { registrationRoutes } from './registration-routes.ts';
 import { blockRoutes } from './block-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
 
@@ -30,6 +31,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }));
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (c) => c.json(openapi));
 
   app.use('*', async (c, next) => {
     const header = c.req.header('Authorization') ?? '';

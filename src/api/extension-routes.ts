@@ -12,9 +12,9 @@ const settings = {
   maxConcurrentCalls: z.number().int().optional(),
   voicemailEnabled: z.boolean().optional(),
 };
-const addBody = z.object({ number: z.union([z.string(), z.number().int()]).transform(String), password: z.string().optional(), ...settings }).strict();
-const patchBody = z.object(settings).strict();
-const passwordBody = z.object({ password: z.string().optional() }).strict();
+export const addBody = z.object({ number: z.union([z.string(), z.number().int()]).transform(String), password: z.string().optional(), ...settings }).strict();
+export const patchBody = z.object(settings).strict();
+export const passwordBody = z.object({ password: z.string().optional() }).strict();
 
 export function extensionRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const r = new Hono<ApiEnv>();

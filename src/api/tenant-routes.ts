@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { caller, jsonBody, requirePlatform, tenantFor, type ApiDeps, type ApiEnv } from './context.ts';
 
-const tenantBody = z.object({ name: z.string(), domain: z.string() }).strict();
+export const tenantBody = z.object({ name: z.string(), domain: z.string() }).strict();
 
 export function tenantRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const r = new Hono<ApiEnv>();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { jsonBody, requirePlatform, type ApiDeps, type ApiEnv } from './context.ts';
 import { NotFoundError } from '../errors.ts';
 
-const createBody = z
+export const createBody = z
   .object({ name: z.string(), scopes: z.array(z.enum(['admin', 'read'])).optional(), tenant: z.union([z.string(), z.number().int()]).optional() })
   .strict();
 

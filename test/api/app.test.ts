@@ -155,3 +155,14 @@ describe('admin API', () => {
     expect(JSON.stringify(list)).not.toContain(created.token);
   });
 });
+
+describe('admin API description', () => {
+  it('GET /openapi.json is open and lists the routes with body schemas', async () => {
+    const r = await call('GET', '/openapi.json', { token: null });
+    expect(r.status).toBe(200);
+    const doc = (await r.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: object } }> } }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{tenant}/extensions/{number}', '/registrations', '/blocked-sources']));
+    expect(doc.paths['/extensions']!.post!.requestBody!.content['application/json']!.schema.properties).toHaveProperty('ringStrategy');
+  });
+});
