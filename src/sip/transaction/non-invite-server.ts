@@ -15,17 +15,20 @@ export class NonInviteServerTransaction {
   private last: Buffer | undefined;
   private readonly timer = new TimerSlot();
   private readonly reliable: boolean;
+  private requestRef: SipRequest | undefined;
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     /** Where responses go (RFC 3261 §18.2.2 / RFC 3581), pinned to the connection if any. */
     readonly responsePeer: Peer,
     private readonly ctx: TransactionContext,
   ) {
     this.reliable = isReliable(responsePeer);
+    this.requestRef = request;
     this.timer.set(ctx.timers.serverNonInviteTimeout, () => {
-      if (this.state === 'trying' || this.state === 'proceeding') this.respond(buildResponse(request, 500, 'No Response From Application'));
+      const req = this.requestRef;
+      if (req && (this.state === 'trying' || this.state === 'proceeding')) this.respond(buildResponse(req, 500, 'No Response From Application'));
     });
   }
 
@@ -44,6 +47,9 @@ export class NonInviteServerTransaction {
       return true;
     }
     this.state = 'completed';
+    // Only the bytes of the last response are needed from here on (Timer J lasts 32 s on UDP:
+    // at thousands of requests per second, holding the parsed request would be most of the heap).
+    this.requestRef = undefined;
     const j = timerJ(this.ctx.timers, this.reliable);
     if (j === 0) this.terminate();
     else this.timer.set(j, () => this.terminate());
@@ -55,6 +61,7 @@ export class NonInviteServerTransaction {
     this.state = 'terminated';
     this.timer.clear();
     this.last = undefined;
+    this.requestRef = undefined;
     this.ctx.terminated(this);
   }
 }
