@@ -20,7 +20,7 @@ export const sipResponses = new Counter({
 
 export const sipMalformed = new Counter({
   name: 'pbx_sip_malformed_total',
-  help: 'SIP messages rejected as malformed, by reaction (answered 400 or dropped)',
+  help: 'SIP messages rejected as malformed, by reaction (the status answered, or drop)',
   labelNames: ['transport', 'reaction'] as const,
   registers: [registry],
 });

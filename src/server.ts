@@ -10,6 +10,9 @@ import { UserError } from './errors.ts';
 import { SipStack, type SipStackOptions } from './sip/stack.ts';
 import { TransportError } from './sip/transport/transport.ts';
 import { createIngress, createOptionsHandler } from './sip/ingress.ts';
+import { RequestAuthenticator } from './sip/request-authenticator.ts';
+import { parseUri, bareHost } from './sip/uri.ts';
+import type { IncomingRequest } from './sip/stack-api.ts';
 import {
   AuthFailureLimiter,
   DigestAuthenticator,
@@ -22,7 +25,7 @@ import { createApiApp } from './api/app.ts';
 import { serveApi, type RunningApi } from './api/serve.ts';
 
 /** Methods some part of the PBX answers (the Allow header). Grows as call control lands. */
-const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'ACK', 'CANCEL'] as const;
+const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL'] as const;
 
 export interface RunningPbx {
   readonly services: Services;
@@ -58,14 +61,16 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
   });
   const location = new LocationService({ store: services.bindings, now, log: logger });
   const restored = location.load();
+  const digest = new DigestAuthenticator({
+    algorithms: config.sip.auth.algorithms,
+    nonceLifetimeMs: config.sip.auth.nonce_lifetime_s * 1000,
+    now,
+  });
+  const authenticator = new RequestAuthenticator({ accounts: services.accounts, digest, limiter, log: logger });
   const registrar = new Registrar({
     accounts: services.accounts,
     location,
-    digest: new DigestAuthenticator({
-      algorithms: config.sip.auth.algorithms,
-      nonceLifetimeMs: config.sip.auth.nonce_lifetime_s * 1000,
-      now,
-    }),
+    digest,
     limiter,
     minExpires: config.sip.registrar.min_expires,
     maxExpires: config.sip.registrar.max_expires,
@@ -90,6 +95,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
       handlers: {
         REGISTER: (incoming) => registrar.handle(incoming),
         OPTIONS: createOptionsHandler(ALLOWED_METHODS, config.sip.options_server_header),
+        INVITE: (incoming) => answerInviteWithoutCallControl(incoming, authenticator),
       },
     }),
   );
@@ -153,6 +159,17 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     })());
 
   return { services, sip, location, api, stop };
+}
+
+/**
+ * Calls are not routed yet (call control is its own piece of work): an INVITE is still
+ * challenged like any request from an extension (R-SEC-1), then answered 480.
+ */
+function answerInviteWithoutCallControl(incoming: IncomingRequest, authenticator: RequestAuthenticator): void {
+  const from = parseUri(incoming.request.headers.from.uri);
+  if (!from) return incoming.respond(400, 'Bad From Header');
+  if (!authenticator.authenticate(incoming, bareHost(from.host).toLowerCase())) return;
+  incoming.respond(480, 'Temporarily Unavailable');
 }
 
 function stackOptions(config: Config, logger: Logger): SipStackOptions {

@@ -18,6 +18,8 @@ export interface IngressOptions {
   handlers: Partial<Record<string, RequestHandler>>;
   /** Methods this PBX implements somewhere (listed in Allow); others get 501. */
   allow: readonly string[];
+  /** SIP option tags we support; a Require naming any other gets 420 (RFC 3261 §8.2.2.3). */
+  supported?: readonly string[];
 }
 
 const KNOWN_METHODS = new Set([
@@ -27,6 +29,7 @@ const KNOWN_METHODS = new Set([
 
 export function createIngress(options: IngressOptions): RequestHandler {
   const allowHeader = options.allow.join(', ');
+  const supported = new Set((options.supported ?? []).map((tag) => tag.toLowerCase()));
   return (incoming: IncomingRequest) => {
     const { request, source } = incoming;
     if (options.sourceGuard.isBlocked(source.address)) {
@@ -38,11 +41,25 @@ export function createIngress(options: IngressOptions): RequestHandler {
       return;
     }
     const handler = options.handlers[request.method];
-    if (handler) return handler(incoming);
-    if (request.method === 'ACK') return; // an ACK nobody waits for is absorbed
-    const status = KNOWN_METHODS.has(request.method) ? 405 : 501;
-    incoming.respond(status, undefined, { headers: { Allow: allowHeader } });
+    if (!handler) {
+      if (request.method === 'ACK') return; // an ACK nobody waits for is absorbed
+      const status = KNOWN_METHODS.has(request.method) ? 405 : 501;
+      return incoming.respond(status, undefined, { headers: { Allow: allowHeader } });
+    }
+    if (request.method !== 'ACK' && request.method !== 'CANCEL') {
+      const unsupported = unsupportedRequirements(request.headers.require, supported);
+      if (unsupported.length > 0) return incoming.respond(420, 'Bad Extension', { headers: { Unsupported: unsupported.join(', ') } });
+    }
+    handler(incoming);
   };
+}
+
+function unsupportedRequirements(require: unknown, supported: ReadonlySet<string>): string[] {
+  if (typeof require !== 'string' || require.length === 0) return [];
+  return require
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0 && !supported.has(tag.toLowerCase()));
 }
 
 /** OPTIONS: 200 with capabilities; a Server banner only when the operator configured one. */

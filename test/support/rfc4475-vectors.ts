@@ -1,7 +1,9 @@
 // Loads the RFC 4475 torture vectors and their MANIFEST (acceptable reactions per message).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-export const RFC4475_DIR = '/work/shared/test-vectors/rfc4475/';
+// A byte-exact copy of shared/test-vectors/rfc4475 lives in the repo so a clean clone tests alone.
+export const RFC4475_DIR = fileURLToPath(new URL('../fixtures/rfc4475/', import.meta.url));
 
 export interface TortureVector {
   name: string;

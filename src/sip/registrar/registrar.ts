@@ -38,7 +38,8 @@ import type { AuthFailureLimiter } from '../guard/auth-failure-limiter.ts';
 import { normalizeAddress } from '../guard/auth-failure-limiter.ts';
 import { contactKey, type LocationService } from './location.ts';
 import { parseUri, bareHost, unescapeUser } from '../uri.ts';
-import { authFailures, blockedSourceDrops, sipScannerDropped } from '../../metrics.ts';
+import { blockedSourceDrops, sipScannerDropped } from '../../metrics.ts';
+import { RequestAuthenticator } from '../request-authenticator.ts';
 import { log as defaultLog, type Logger } from '../../log.ts';
 
 export interface RegistrarOptions {
@@ -69,18 +70,16 @@ export class Registrar {
   readonly minExpires: number;
   readonly maxExpires: number;
   readonly defaultExpires: number;
-  private readonly accounts: AccountSource;
   private readonly location: LocationService;
-  private readonly digest: DigestAuthenticator;
+  private readonly authenticator: RequestAuthenticator;
   private readonly limiter: AuthFailureLimiter;
   private readonly scanner: RegistrarOptions['scanner'];
   private readonly now: () => number;
   private readonly log: Logger;
 
   constructor(options: RegistrarOptions) {
-    this.accounts = options.accounts;
     this.location = options.location;
-    this.digest = options.digest;
+    this.authenticator = new RequestAuthenticator({ accounts: options.accounts, digest: options.digest, limiter: options.limiter, log: options.log });
     this.limiter = options.limiter;
     this.scanner = options.scanner;
     this.minExpires = options.minExpires ?? 60;
@@ -124,27 +123,10 @@ export class Registrar {
       return;
     }
     const domain = bareHost(to.host).toLowerCase();
-    const realm = this.accounts.realmFor(domain);
-
-    const auth = this.digest.verify(
-      { method: req.method, uri: req.uri, authorization: req.headers.authorization },
-      realm,
-      (username) => this.accounts.find(domain, username),
-    );
-    if (auth.kind === 'challenge') {
-      this.challenge(incoming, realm, auth.stale);
-      return;
-    }
-    if (auth.kind === 'failed') {
-      authFailures.inc();
-      this.limiter.recordFailure(source.address, auth.reason);
-      this.log.info({ source: source.address, username: auth.username, domain, reason: auth.reason }, 'REGISTER authentication failed');
-      this.challenge(incoming, realm, false);
-      return;
-    }
-    const account = auth.account;
+    const account = this.authenticator.authenticate(incoming, domain);
+    if (!account) return;
     if (to.user === undefined || unescapeUser(to.user) !== account.user) {
-      this.log.info({ source: source.address, username: auth.username, to: req.headers.to.uri }, 'REGISTER for another user refused');
+      this.log.info({ source: source.address, username: account.user, to: req.headers.to.uri }, 'REGISTER for another user refused');
       incoming.respond(403, 'Forbidden');
       return;
     }
@@ -265,10 +247,6 @@ export class Registrar {
       this.location.save(binding);
     }
     this.ok(incoming, extensionId, now);
-  }
-
-  private challenge(incoming: IncomingRequest, realm: string, stale: boolean): void {
-    incoming.respond(401, 'Unauthorized', { headers: { 'WWW-Authenticate': this.digest.challenge(realm, stale) } });
   }
 
   private outOfOrder(incoming: IncomingRequest): void {
