@@ -17,15 +17,26 @@
 #   KAM_PORT=15060 KAM_CHILDREN=4     Kamailio UDP port (loopback) and worker processes
 #   SIPP_PORT=16000    first local SIPp port (instance i uses SIPP_PORT+i)
 #   TARGET_PID=...     pid(s) of the registrar, for its CPU (pbx mode; kamailio mode finds its own)
+#   SIPP_BUFF=4194304  SIPp -buff_size (its 64 KiB default overflows -> loss -> retransmission storms)
 #   PAUSE=2            seconds between steps
 #   KEEP=1             keep the work dir (SIPp screens/stat CSVs/errors, kamailio log)
 #
+# CPU figures are % of ONE core (sippCpuPct/sippPeakCpuPct: the SIPp processes; targetCpuPct: the
+# registrar's processes, given by TARGET_PID in pbx mode; hostCpuPct: whole machine, of NCPU*100;
+# hostBusyBeforePct: the machine's load during the 1 s before the step - if it is not ~0, something
+# else is running and the step's figures are not trustworthy).
 # Output: JSON on stdout; progress on stderr. A step "sustains" its rate if failures < 0.1 %
 # of attempted AND the achieved rate is >= 95 % of the offered one (otherwise SIPp hit its
 # -l limit of open calls or could not generate the load: not "sustained").
 #
-# The users for `pbx` must be provisioned beforehand in our PBX: the same users.csv/users.json
-# that make-users.mjs writes (extension 100000.., password in field 1, domain 127.0.0.1).
+# pbx mode: the 10,000 users must be provisioned in our PBX first, with the passwords of
+#   node bench/register/make-users.mjs --out /tmp/u     (users.json: [{username,password,...}],
+#   users.csv: ext;password;[authentication ...]; extensions 100000-109999, any domain/realm)
+# then e.g.:  TARGET_PID=<pid of `pbx start`> bench/register/run.sh pbx 127.0.0.1:5060
+#
+# SIPp notes (2 cores): with -t u1 a single SIPp used <= ~55 % of a core at 16,000 reg/s: it is not
+# the bottleneck (see README). -t un (socket per call)
+# collapsed at 14,000/s (28 % failures) where u1 passed: don't use it here. INSTANCES=2 splits the load on 2 SIPp processes/ports.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,7 +54,7 @@ SIPP_PORT="${SIPP_PORT:-16000}"
 PAUSE="${PAUSE:-2}"
 SIPP_BUFF="${SIPP_BUFF:-4194304}"
 
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 log() { echo "[run.sh] $*" >&2; }
 
 case "$MODE" in
@@ -120,6 +131,10 @@ cpu_of() {
   awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz}'
 }
 
+# Machine-wide busy jiffies and total jiffies (all CPUs), from /proc/stat
+host_cpu() { awk '/^cpu /{b=$2+$3+$4+$7+$8; t=b+$5+$6; print b, t}' /proc/stat; }
+NCPU=$(getconf _NPROCESSORS_ONLN)
+
 STEPS_JSON=()
 for RATE in $RATES; do
   CALLS=$((RATE * DURATION))
@@ -129,6 +144,9 @@ for RATE in $RATES; do
   per_rate=$(( (RATE + INSTANCES - 1) / INSTANCES ))
   per_calls=$(( (CALLS + INSTANCES - 1) / INSTANCES ))
   limit=$(( per_rate * 2 > 1000 ? per_rate * 2 : 1000 ))   # open calls cap: ~2 s of traffic
+  # Background load before the step (other processes on the box): host busy % over 1 s
+  read -r qb0 qt0 < <(host_cpu); sleep 1; read -r qb1 qt1 < <(host_cpu)
+  idle_busy=$(awk -v b="$((qb1 - qb0))" -v t="$((qt1 - qt0))" -v n="$NCPU" 'BEGIN{printf "%.0f", (t>0 ? b/t*100*n : 0)}')
   t0=$(date +%s.%N)
   for i in $(seq 0 $((INSTANCES - 1))); do
     ( cd "$STEP" && exec timeout -k 5 $((DURATION * 3 + 40)) sipp "$HOST:$PORT" \
@@ -148,18 +166,21 @@ for RATE in $RATES; do
   # peak 1-s %CPU (100 % = one core; SIPp is single-threaded, so ~100 % means it is the limit)
   c_sipp0=$(cpu_of "${SIPP_REAL[@]}"); c_tgt0=$(cpu_of $TARGET_PIDS); ts0=$(date +%s.%N)
   c_sipp1=$c_sipp0; c_tgt1=$c_tgt0; ts1=$ts0; peak=0
+  read -r hb0 ht0 < <(host_cpu); hb1=$hb0; ht1=$ht0
   while sleep 1; do
     alive=(); for p in "${SIPP_REAL[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
     [[ ${#alive[@]} == "${#SIPP_REAL[@]}" ]] || break   # sample only while all instances run
     c=$(cpu_of "${SIPP_REAL[@]}"); ct=$(cpu_of $TARGET_PIDS); tn=$(date +%s.%N)
     peak=$(awk -v a="$c" -v b="$c_sipp1" -v t1="$tn" -v t0="$ts1" -v pk="$peak" 'BEGIN{v=(a-b)/(t1-t0)*100; printf "%.0f", (v>pk?v:pk)}')
     c_sipp1=$c; c_tgt1=$ct; ts1=$tn
+    read -r hb1 ht1 < <(host_cpu)
   done
   rc=0; for p in "${SIPP_PIDS[@]}"; do wait "$p" || rc=$?; done
   SIPP_PIDS=()
   t1=$(date +%s.%N)
   sipp_cpu=$(awk -v a="${c_sipp1:-0}" -v b="$c_sipp0" -v t1="${ts1:-$ts0}" -v t0="$ts0" 'BEGIN{d=t1-t0; printf "%.0f", (d>0 ? (a-b)/d*100 : 0)}')
   tgt_cpu=$(awk -v a="${c_tgt1:-0}" -v b="$c_tgt0" -v t1="${ts1:-$ts0}" -v t0="$ts0" 'BEGIN{d=t1-t0; printf "%.0f", (d>0 ? (a-b)/d*100 : 0)}')
+  host_pct=$(awk -v b="$((hb1 - hb0))" -v t="$((ht1 - ht0))" -v n="$NCPU" 'BEGIN{printf "%.0f", (t>0 ? b/t*100*n : 0)}')
   # Statistics: last line of each stat CSV (cumulative counters at exit)
   read -r created ok failed retrans elapsed < <(
     for i in $(seq 0 $((INSTANCES - 1))); do
@@ -169,11 +190,11 @@ for RATE in $RATES; do
   attempted=$CALLS
   lost=$((attempted - ok))
   json=$(awk -v rate="$RATE" -v att="$attempted" -v cr="$created" -v ok="$ok" -v f="$failed" -v lost="$lost" \
-      -v re="$retrans" -v el="$elapsed" -v sc="$sipp_cpu" -v pk="$peak" -v tc="$tgt_cpu" -v rc="$rc" -v inst="$INSTANCES" 'BEGIN{
+      -v re="$retrans" -v el="$elapsed" -v sc="$sipp_cpu" -v pk="$peak" -v tc="$tgt_cpu" -v rc="$rc" -v inst="$INSTANCES" -v hp="$host_pct" -v ib="$idle_busy" 'BEGIN{
     pct = att>0 ? lost*100/att : 100; ach = el>0 ? ok/el : 0;
     sus = (pct < 0.1 && ach >= 0.95*rate) ? "true" : "false";
-    printf "{\"rate\":%d,\"attempted\":%d,\"created\":%d,\"successful\":%d,\"failed\":%d,\"failedSipp\":%d,\"failurePct\":%.3f,\"achievedRate\":%.0f,\"elapsedS\":%.2f,\"retransmissions\":%d,\"sippInstances\":%d,\"sippCpuPct\":%d,\"sippPeakCpuPct\":%d,\"targetCpuPct\":%d,\"sippExit\":%d,\"sustained\":%s}",
-      rate, att, cr, ok, lost, f, pct, ach, el, re, inst, sc, pk, tc, rc, sus}')
+    printf "{\"rate\":%d,\"attempted\":%d,\"created\":%d,\"successful\":%d,\"failed\":%d,\"failedSipp\":%d,\"failurePct\":%.3f,\"achievedRate\":%.0f,\"elapsedS\":%.2f,\"retransmissions\":%d,\"sippInstances\":%d,\"sippCpuPct\":%d,\"sippPeakCpuPct\":%d,\"targetCpuPct\":%d,\"hostCpuPct\":%d,\"hostBusyBeforePct\":%d,\"sippExit\":%d,\"sustained\":%s}",
+      rate, att, cr, ok, lost, f, pct, ach, el, re, inst, sc, pk, tc, hp, ib, rc, sus}')
   log "  $json"
   STEPS_JSON+=("$json")
   sleep "$PAUSE"
