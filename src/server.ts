@@ -117,8 +117,11 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
         })
       : undefined;
   keepalive?.start();
-  // The CLI writes to the same database from another process (e.g. `pbx block clear`).
-  const externalWrites = watchExternalWrites(services.db, () => limiter.reload());
+  // The CLI writes to the same database from another process (`pbx block clear`, `pbx ext remove`).
+  const externalWrites = watchExternalWrites(services.db, () => {
+    limiter.reload();
+    location.reconcile();
+  });
 
   let api: RunningApi | undefined;
   if (config.api.enabled) {

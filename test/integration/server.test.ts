@@ -107,6 +107,22 @@ describe('restarts and failures', () => {
     expect(reply !== 'drop' && reply.status).toBe(200);
   });
 
+  it('forgets the registrations of an extension the CLI removes while it runs', async () => {
+    const pbx = await startPbxProcess();
+    running.push(pbx);
+    expect(pbx.cli('ext', 'add', '6001', '--password', 'secret-6001-pw').status).toBe(0);
+    const reply = await register({ port: pbx.sipPort, user: '6001', password: 'secret-6001-pw' });
+    expect(reply !== 'drop' && reply.status).toBe(200);
+    expect(await pbx.api('/metrics').then((r) => r.text())).toMatch(/^pbx_registrations 1$/m);
+    expect(pbx.cli('ext', 'remove', '6001').status).toBe(0);
+    let metrics = '';
+    for (let i = 0; i < 20 && !/^pbx_registrations 0$/m.test(metrics); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      metrics = await pbx.api('/metrics').then((r) => r.text());
+    }
+    expect(metrics).toMatch(/^pbx_registrations 0$/m);
+  });
+
   it('stops with a clear message when the SIP port is taken', async () => {
     const port = await freeUdpTcpPort();
     const squatter = dgram.createSocket('udp4');

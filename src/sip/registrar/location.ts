@@ -172,6 +172,26 @@ export class LocationService {
     return n;
   }
 
+  /**
+   * Drops bindings that another process deleted from the store (the CLI removing an
+   * extension while the server runs). Reads the whole store: call it on an external write,
+   * not per request. Removing from the store again is harmless.
+   */
+  reconcile(): number {
+    const stored = new Set<string>();
+    for (const b of this.store.loadAll()) stored.add(b.extensionId + ' ' + contactKey(b.contact));
+    let n = 0;
+    for (const [extensionId, entries] of this.byExtension) {
+      for (let i = entries.length - 1; i >= 0; i--) {
+        if (!stored.has(extensionId + ' ' + entries[i].key)) {
+          this.removeAt(extensionId, entries, i, 'removed');
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /** Subscribes to changes (for the call event bus: registration.*). Returns an unsubscribe function. */
   onChange(listener: LocationListener): () => void {
     this.listeners.push(listener);
