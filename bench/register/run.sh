@@ -17,7 +17,7 @@
 #   KAM_PORT=15060 KAM_CHILDREN=4     Kamailio UDP port (loopback) and worker processes
 #   SIPP_PORT=16000    first local SIPp port (instance i uses SIPP_PORT+i)
 #   TARGET_PID=...     pid(s) of the registrar, for its CPU (pbx mode; kamailio mode finds its own)
-#   SIPP_BUFF=4194304  SIPp -buff_size (its 64 KiB default overflows -> loss -> retransmission storms)
+#   SIPP_BUFF=4194304  SIPp -buff_size (with the defaults, UDP loss from 8k/s -> retransmission storms)
 #   PAUSE=2            seconds between steps
 #   KEEP=1             keep the work dir (SIPp screens/stat CSVs/errors, kamailio log)
 #
