@@ -41,11 +41,14 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     tenants: new TenantService(db, audit, now),
     extensions: new ExtensionService(db, audit, now),
     tokens: new TokenService(db, audit, now),
-    accounts: new DirectoryAccountSource(db, config.sip.auth.realm),
+    accounts: new DirectoryAccountSource(db, config.sip.auth.realm, now),
     bindings: new SqliteBindingStore(db, now),
     blockStore,
     blocks: new BlockAdmin(blockStore, audit),
-    close: () => db.close(),
+    close: () => {
+      services.bindings.flush();
+      db.close();
+    },
   };
   services.tenants.ensureDefault();
   return services;

@@ -172,6 +172,12 @@ export class LocationService {
     return n;
   }
 
+  /** Runs `fn` when every change made so far is durable in the store. */
+  afterPersist(fn: () => void): void {
+    if (this.store.afterCommit) this.store.afterCommit(fn);
+    else fn();
+  }
+
   /**
    * Drops bindings that another process deleted from the store (the CLI removing an
    * extension while the server runs). Reads the whole store: call it on an external write,

@@ -40,6 +40,12 @@ export interface BindingStore {
   loadAll(): Binding[];
   upsert(binding: Binding): void;
   remove(extensionId: number, contact: string): void;
+  /**
+   * Runs `fn` once every change made so far is committed (at once when none is pending), so
+   * the registrar answers 200 only for what a crash cannot lose. Stores that write
+   * synchronously need not implement it.
+   */
+  afterCommit?(fn: () => void): void;
 }
 
 /** A source address blocked for repeated authentication failures. */

@@ -253,14 +253,17 @@ export class Registrar {
     incoming.respond(500, 'Server Internal Error', { headers: { 'Retry-After': String(1 + Math.floor(Math.random() * 10)) } });
   }
 
-  /** 200 listing every current binding with its remaining time, plus Date (§10.3 step 8). */
+  /**
+   * 200 listing every current binding with its remaining time, plus Date (§10.3 step 8),
+   * sent once the changes are committed: a 200 never announces what a crash could lose.
+   */
   private ok(incoming: IncomingRequest, extensionId: number, now: number): void {
     const bindings = this.location.contactsOf(extensionId);
     const headers: Record<string, string | string[]> = { Date: new Date(now).toUTCString() };
     if (bindings.length > 0) {
       headers.Contact = bindings.map((b) => `<${b.contact}>;expires=${Math.max(0, Math.ceil((b.expiresAt - now) / 1000))}`);
     }
-    incoming.respond(200, 'OK', { headers });
+    this.location.afterPersist(() => incoming.respond(200, 'OK', { headers }));
   }
 }
 
