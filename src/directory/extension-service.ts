@@ -112,15 +112,7 @@ function toAccount(r: Row): ExtensionAccount {
   return { ...toExtension(r), sipPassword: r.sip_password };
 }
 
-interface Normalised {
-  number: string;
-  displayName: string | null;
-  maxTerminals: number;
-  ringStrategy: RingStrategy;
-  ringTimeoutS: number;
-  maxConcurrentCalls: number;
-  voicemailEnabled: boolean;
-}
+type Normalised = Pick<Extension, 'number' | 'displayName' | 'maxTerminals' | 'ringStrategy' | 'ringTimeoutS' | 'maxConcurrentCalls' | 'voicemailEnabled'>;
 
 export interface AddResult {
   extension: Extension;
