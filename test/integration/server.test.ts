@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, startPbxProcess, tempDir, type PbxProcess } from '../support/pbx-process.ts';
 import { freeTcpPort, freeUdpTcpPort } from '../support/free-port.ts';
-import { optionsRequest, register, udpExchange } from '../support/sip-client.ts';
+import { optionsRequest, register, udpExchange, UdpPhone } from '../support/sip-client.ts';
 
 describe('a running PBX', () => {
   let pbx: PbxProcess;
@@ -121,6 +121,42 @@ describe('restarts and failures', () => {
       metrics = await pbx.api('/metrics').then((r) => r.text());
     }
     expect(metrics).toMatch(/^pbx_registrations 0$/m);
+  });
+
+  it('keeps NATed phones alive with OPTIONS and drops one that stops answering', async () => {
+    // Short timers so a ping times out in 64*T1 = 3.2 s and rounds come every second.
+    const pbx = await startPbxProcess({
+      sipYaml: '  timers: { t1: 50, t2: 400 }\n  registrar: { keepalive_interval_s: 1, keepalive_failures: 2 }',
+    });
+    running.push(pbx);
+    expect(pbx.cli('ext', 'add', '7001', '--password', 'secret-7001-pw').status).toBe(0);
+    expect(pbx.cli('ext', 'add', '7002', '--password', 'secret-7002-pw').status).toBe(0);
+    const alive = await UdpPhone.open();
+    const silent = await UdpPhone.open();
+    try {
+      // Both advertise a Contact port they do not send from: the PBX sees them as NATed.
+      const a = await alive.register({ port: pbx.sipPort, user: '7001', password: 'secret-7001-pw', contactPort: 5999 });
+      const b = await silent.register({ port: pbx.sipPort, user: '7002', password: 'secret-7002-pw', contactPort: 5999 });
+      expect(a !== 'drop' && a.status).toBe(200);
+      expect(b !== 'drop' && b.status).toBe(200);
+      silent.answering = false;
+      const extensions = () => (JSON.parse(pbx.cli('reg', 'list', '--json').stdout) as Array<{ extension: string; natted: boolean }>);
+      expect(extensions().every((r) => r.natted)).toBe(true);
+      let left = extensions().map((r) => r.extension);
+      for (let i = 0; i < 60 && left.includes('7002'); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        left = extensions().map((r) => r.extension);
+      }
+      expect(left).toEqual(['7001']);
+      expect(alive.optionsReceived).toBeGreaterThan(0);
+      expect(silent.optionsReceived).toBeGreaterThan(0);
+      const dropLog = () => pbx.output().split('\n').filter((l) => l.includes('7002') && l.includes('unreachable'));
+      for (let i = 0; i < 20 && dropLog().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(dropLog()).toHaveLength(1); // the drop is logged
+    } finally {
+      alive.close();
+      silent.close();
+    }
   });
 
   it('stops with a clear message when the SIP port is taken', async () => {

@@ -117,10 +117,12 @@ export function registerRequest(o: RegisterOptions, cseq: number, callId: string
   return lines.join('\r\n') + '\r\nContent-Length: 0\r\n\r\n';
 }
 
+type Exchange = (data: string) => Promise<Reply | 'drop'>;
+
 /** REGISTER → 401 → REGISTER with credentials; resolves with the last reply (or 'drop'). */
-export async function register(o: RegisterOptions): Promise<Reply | 'drop'> {
+export async function register(o: RegisterOptions, exchange: Exchange = (data) => udpExchange(o.port, data)): Promise<Reply | 'drop'> {
   const callId = `${randomBytes(8).toString('hex')}@test`;
-  const first = await udpExchange(o.port, registerRequest(o, 1, callId));
+  const first = await exchange(registerRequest(o, 1, callId));
   if (first === 'drop' || first.status !== 401) return first;
   const challenges = first.header('WWW-Authenticate').map(digestParams);
   const c = o.algorithm ? challenges.find((p) => (p.algorithm ?? 'MD5').toUpperCase() === o.algorithm) : challenges[0];
@@ -135,7 +137,72 @@ export async function register(o: RegisterOptions): Promise<Reply | 'drop'> {
   const auth =
     `Digest username="${o.user}", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", ` +
     `algorithm=${algorithm}, cnonce="${cnonce}", qop=auth, nc=${nc}`;
-  return udpExchange(o.port, registerRequest(o, 2, callId, auth));
+  return exchange(registerRequest(o, 2, callId, auth));
+}
+
+/**
+ * A phone on one long-lived UDP socket (so the PBX can reach it at the address it registered
+ * from). It answers OPTIONS keep-alives with 200 while `answering` is true.
+ */
+export class UdpPhone {
+  answering = true;
+  optionsReceived = 0;
+  private readonly socket = dgram.createSocket('udp4');
+  private waiter: ((reply: Reply) => void) | undefined;
+
+  private constructor() {
+    this.socket.on('message', (msg, from) => {
+      const text = msg.toString('latin1');
+      if (text.startsWith('OPTIONS ')) {
+        this.optionsReceived++;
+        if (this.answering) this.socket.send(Buffer.from(answer200(text), 'latin1'), from.port, from.address);
+        return;
+      }
+      const reply = parseReply(text);
+      if (reply.status >= 200) this.waiter?.(reply);
+    });
+  }
+
+  static async open(): Promise<UdpPhone> {
+    const phone = new UdpPhone();
+    await new Promise<void>((resolve) => phone.socket.bind(0, '127.0.0.1', resolve));
+    return phone;
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  exchange(pbxPort: number, data: string, waitMs = 1000): Promise<Reply | 'drop'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve('drop');
+      }, waitMs);
+      this.waiter = (reply) => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve(reply);
+      };
+      this.socket.send(Buffer.from(data, 'latin1'), pbxPort, '127.0.0.1');
+    });
+  }
+
+  register(o: RegisterOptions): Promise<Reply | 'drop'> {
+    return register(o, (data) => this.exchange(o.port, data));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A 200 to a request: its Via, From, To (tagged), Call-ID and CSeq copied back. */
+function answer200(request: string): string {
+  const lines = request.split('\r\n\r\n')[0]!.split('\r\n').slice(1);
+  const keep = lines.filter((l) => /^(via|v|from|f|call-id|i|cseq):/i.test(l));
+  const to = lines.find((l) => /^(to|t):/i.test(l)) ?? 'To: <sip:phone@127.0.0.1>';
+  return ['SIP/2.0 200 OK', ...keep, `${to};tag=phone`, 'Content-Length: 0', '', ''].join('\r\n');
 }
 
 export function optionsRequest(userAgent: string, port = 5998): string {
