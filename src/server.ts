@@ -11,6 +11,7 @@ import { SipStack, type SipStackOptions } from './sip/stack.ts';
 import { TransportError } from './sip/transport/transport.ts';
 import { createIngress, createOptionsHandler } from './sip/ingress.ts';
 import { RequestAuthenticator } from './sip/request-authenticator.ts';
+import { UserAgentMatcher } from './sip/guard/user-agent-matcher.ts';
 import { parseUri, bareHost } from './sip/uri.ts';
 import type { IncomingRequest } from './sip/stack-api.ts';
 import {
@@ -66,12 +67,19 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     nonceLifetimeMs: config.sip.auth.nonce_lifetime_s * 1000,
     now,
   });
-  const authenticator = new RequestAuthenticator({ accounts: services.accounts, digest, limiter, log: logger });
+  const authenticator = new RequestAuthenticator({
+    accounts: services.accounts,
+    digest,
+    limiter,
+    firstChallengeOnly: new UserAgentMatcher(config.sip.auth.single_challenge_user_agents),
+    log: logger,
+  });
   const registrar = new Registrar({
     accounts: services.accounts,
     location,
     digest,
     limiter,
+    authenticator,
     minExpires: config.sip.registrar.min_expires,
     maxExpires: config.sip.registrar.max_expires,
     defaultExpires: config.sip.registrar.default_expires,

@@ -98,6 +98,7 @@ export const configSchema = z
             algorithms: z.array(digestAlgorithm).min(1).default(['MD5', 'SHA-256']),
             nonce_lifetime_s: positiveInt.default(300),
             realm: z.string().min(1).default('pbx'),
+            single_challenge_user_agents: z.array(z.string().min(1)).default(['baresip']),
           })
           .strict()
           .prefault({}),

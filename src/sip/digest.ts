@@ -104,13 +104,18 @@ export class DigestAuthenticator {
     this.opaque = options.opaque;
   }
 
-  /** WWW-Authenticate values, one per algorithm in the configured order, sharing one fresh nonce. */
-  challenge(realm: string, stale = false): string[] {
+  /**
+   * WWW-Authenticate values, one per algorithm in the configured order, sharing one fresh
+   * nonce. `firstOnly`: just the first (for clients that reject a challenge list holding an
+   * algorithm they do not know).
+   */
+  challenge(realm: string, stale = false, firstOnly = false): string[] {
     const nonce = this.nonces.issue(realm);
     const common = `Digest realm="${quote(realm)}", nonce="${nonce}"`;
     const tail = (this.opaque !== undefined ? `, opaque="${quote(this.opaque)}"` : '') + (stale ? ', stale=true' : '');
-    const out: string[] = new Array(this.algorithms.length);
-    for (let i = 0; i < this.algorithms.length; i++) {
+    const count = firstOnly ? 1 : this.algorithms.length;
+    const out: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
       out[i] = `${common}, algorithm=${this.algorithms[i]}, qop="auth"${tail}`;
     }
     return out;

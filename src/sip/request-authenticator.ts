@@ -14,6 +14,11 @@ export interface RequestAuthenticatorOptions {
   accounts: AccountSource;
   digest: DigestAuthenticator;
   limiter: AuthFailureLimiter;
+  /**
+   * Clients challenged with the first algorithm only: some (libre ≤ 1.x, so baresip 1.x)
+   * abort on a challenge list that holds an algorithm they do not know instead of skipping it.
+   */
+  firstChallengeOnly?: { matches(userAgent: string | undefined): boolean };
   log?: Logger;
 }
 
@@ -43,7 +48,8 @@ export class RequestAuthenticator {
       this.options.limiter.recordFailure(source.address, result.reason);
       this.log.info({ source: source.address, method: req.method, username: result.username, domain, reason: result.reason }, 'authentication failed');
     }
-    const challenge = this.options.digest.challenge(realm, result.kind === 'challenge' && result.stale);
+    const firstOnly = this.options.firstChallengeOnly?.matches(req.headers['user-agent']) ?? false;
+    const challenge = this.options.digest.challenge(realm, result.kind === 'challenge' && result.stale, firstOnly);
     if (asRegistrar) incoming.respond(401, 'Unauthorized', { headers: { 'WWW-Authenticate': challenge } });
     else incoming.respond(407, 'Proxy Authentication Required', { headers: { 'Proxy-Authenticate': challenge } });
     return undefined;

@@ -57,6 +57,11 @@ describe('DigestAuthenticator.challenge', () => {
     expect(cs.map((c) => c.algorithm)).toEqual(['SHA-256', 'MD5']);
     expect(cs.every((c) => c.stale === 'true' && c.opaque === 'op1')).toBe(true);
   });
+  it('offers only the first algorithm when asked (clients that reject unknown algorithms)', () => {
+    const { digest } = setup();
+    const only = digest.challenge(REALM, false, true).map(parseChallenge);
+    expect(only.map((c) => c.algorithm)).toEqual(['MD5']);
+  });
   it('issues a different nonce every time', () => {
     const { challenge } = setup();
     expect(challenge()[0].nonce).not.toBe(challenge()[0].nonce);

@@ -7,6 +7,7 @@
 // out too: admins use it for health checks (e.g. Nagios/Icinga check_sip).
 // Matching is cached per distinct User-Agent string (bounded), so the per-request cost is one
 // Map lookup.
+import { UserAgentMatcher } from './user-agent-matcher.ts';
 
 export const DEFAULT_SCANNER_USER_AGENTS: readonly string[] = [
   'friendly-scanner', // SIPVicious (old default)
@@ -37,33 +38,18 @@ export interface ScannerFilterOptions {
 }
 
 export class ScannerFilter {
-  readonly patterns: readonly string[];
-  private readonly cache = new Map<string, boolean>();
-  private readonly cacheSize: number;
+  private readonly matcher: UserAgentMatcher;
 
   constructor(options: ScannerFilterOptions = {}) {
-    const all = [...(options.patterns ?? DEFAULT_SCANNER_USER_AGENTS), ...(options.extraPatterns ?? [])];
-    this.patterns = [...new Set(all.map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0))];
-    this.cacheSize = Math.max(0, options.cacheSize ?? 1000);
+    this.matcher = new UserAgentMatcher([...(options.patterns ?? DEFAULT_SCANNER_USER_AGENTS), ...(options.extraPatterns ?? [])], options.cacheSize);
+  }
+
+  get patterns(): readonly string[] {
+    return this.matcher.patterns;
   }
 
   /** True when the User-Agent names a known scanner. A missing User-Agent is not a scanner. */
   isScanner(userAgent: string | undefined): boolean {
-    if (userAgent === undefined || userAgent.length === 0 || this.patterns.length === 0) return false;
-    const cached = this.cache.get(userAgent);
-    if (cached !== undefined) return cached;
-    const ua = userAgent.toLowerCase();
-    let hit = false;
-    for (const p of this.patterns) {
-      if (ua.includes(p)) {
-        hit = true;
-        break;
-      }
-    }
-    if (this.cacheSize > 0) {
-      if (this.cache.size >= this.cacheSize) this.cache.clear();
-      this.cache.set(userAgent, hit);
-    }
-    return hit;
+    return this.matcher.matches(userAgent);
   }
 }

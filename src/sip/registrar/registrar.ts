@@ -47,6 +47,8 @@ export interface RegistrarOptions {
   location: LocationService;
   digest: DigestAuthenticator;
   limiter: AuthFailureLimiter;
+  /** The authentication step shared with other requests (built from accounts/digest/limiter when omitted). */
+  authenticator?: RequestAuthenticator;
   /** Optional second check of the User-Agent (the ingress normally drops scanners first). */
   scanner?: { isScanner(userAgent: string | undefined): boolean };
   /** Shortest registration accepted, s. Default 60. */
@@ -79,7 +81,8 @@ export class Registrar {
 
   constructor(options: RegistrarOptions) {
     this.location = options.location;
-    this.authenticator = new RequestAuthenticator({ accounts: options.accounts, digest: options.digest, limiter: options.limiter, log: options.log });
+    this.authenticator =
+      options.authenticator ?? new RequestAuthenticator({ accounts: options.accounts, digest: options.digest, limiter: options.limiter, log: options.log });
     this.limiter = options.limiter;
     this.scanner = options.scanner;
     this.minExpires = options.minExpires ?? 60;
