@@ -1,7 +1,8 @@
 // RFC 3261 §17.1.2 non-INVITE client transaction: Trying → Proceeding → Completed → Terminated.
 // Timer E retransmits (unreliable only): T1, doubling, capped at T2; in Proceeding every T2.
 // Timer F (64*T1) runs from the start and is NOT stopped by a 1xx (the `sip` package's leak):
-// on expiry the TU gets a synthetic 408. Timer K (T4, 0 on reliable) absorbs retransmitted finals.
+// on expiry the TU gets a synthetic 408. Timer K (T4, 0 on reliable) absorbs retransmitted finals;
+// it runs on the layer's shared expiry queue (same duration for every transaction).
 import type { Peer, SipRequest, SipResponse } from '../message.ts';
 import { buildResponse, serialize } from '../serialize.ts';
 import { isReliable, type TransactionContext } from './context.ts';
@@ -23,6 +24,8 @@ export class NonInviteClientTransaction {
   private readonly timeout = new TimerSlot(); // Timer F, then K
   private interval: number;
   private readonly reliable: boolean;
+  /** Handle in the shared Timer K queue; -1 when not in it. */
+  private timerK = -1;
 
   constructor(
     readonly key: string,
@@ -70,9 +73,10 @@ export class NonInviteClientTransaction {
     this.state = 'completed';
     this.retransmit.clear();
     this.ctx.guard('response handler', () => this.listener.final(response));
-    const k = timerIK(this.ctx.timers, this.reliable);
-    if (k === 0) this.terminate();
-    else this.timeout.set(k, () => this.terminate());
+    this.timeout.clear();
+    if (this.state !== 'completed') return; // the handler aborted it (stack closed)
+    if (timerIK(this.ctx.timers, this.reliable) === 0) this.terminate();
+    else this.timerK = this.ctx.queues.timerK.add(this); // shared queue: no timer per transaction
   }
 
   private fail(status: number, reason: string): void {
@@ -93,6 +97,8 @@ export class NonInviteClientTransaction {
     this.state = 'terminated';
     this.retransmit.clear();
     this.timeout.clear();
+    if (this.timerK !== -1) this.ctx.queues.timerK.cancel(this.timerK, this);
+    this.timerK = -1;
     this.ctx.terminated(this);
   }
 }

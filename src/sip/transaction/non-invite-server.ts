@@ -51,7 +51,7 @@ export class NonInviteServerTransaction {
     if (this.state === 'completed' || this.state === 'terminated') return false;
     this.last = serialize(response);
     this.ctx.send(this.responsePeer, this.last, () => this.terminate());
-    if (this.state === 'terminated') return true; // the transport failed at once
+    if ((this.state as NonInviteServerState) === 'terminated') return true; // the transport failed at once
     if (response.status < 200) {
       this.state = 'proceeding';
       return true;

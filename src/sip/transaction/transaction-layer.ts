@@ -9,7 +9,7 @@ import { InviteClientTransaction, type InviteClientListener } from './invite-cli
 import { InviteServerTransaction } from './invite-server.ts';
 import { NonInviteClientTransaction, type ClientListener } from './non-invite-client.ts';
 import { NonInviteServerTransaction } from './non-invite-server.ts';
-import { resolveTimers, type TimerConfig } from './timers.ts';
+import { ExpiryQueue, resolveTimers, timeout64, type TimerConfig } from './timers.ts';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
@@ -62,13 +62,19 @@ export class TransactionLayer {
   readonly ctx: TransactionContext;
 
   constructor(options: TransactionLayerOptions) {
+    const timers = resolveTimers(options.timers);
     this.ctx = {
-      timers: resolveTimers(options.timers),
+      timers,
       send: options.send,
       guard: options.guard,
       terminated: (tx) => {
         const map = tx.server ? this.servers : this.clients;
         if (map.get(tx.key) === tx) map.delete(tx.key);
+      },
+      queues: {
+        nonInviteServerGuard: new ExpiryQueue<NonInviteServerTransaction>(timers.serverNonInviteTimeout, guardExpired, EXPIRY_GRANULARITY_MS),
+        timerJ: new ExpiryQueue<NonInviteServerTransaction>(timeout64(timers), terminate, EXPIRY_GRANULARITY_MS),
+        timerK: new ExpiryQueue<NonInviteClientTransaction>(timers.T4, terminate, EXPIRY_GRANULARITY_MS),
       },
     };
   }
@@ -127,5 +133,20 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values()]) tx.abort();
     this.servers.clear();
     this.clients.clear();
+    const q = this.ctx.queues;
+    q.nonInviteServerGuard.clear();
+    q.timerJ.clear();
+    q.timerK.clear();
+  }
+
+  /** Entries held by the shared expiry queues (leak tests). */
+  queuedExpiries(): number {
+    const q = this.ctx.queues;
+    return q.nonInviteServerGuard.length + q.timerJ.length + q.timerK.length;
   }
 }
+
+/** How late (at most) a batch of queued expiries may run under load; see ExpiryQueue. */
+const EXPIRY_GRANULARITY_MS = 100;
+const guardExpired = (tx: NonInviteServerTransaction): void => tx.guardExpired();
+const terminate = (tx: { terminate(): void }): void => tx.terminate();
