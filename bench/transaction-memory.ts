@@ -5,12 +5,18 @@
 // live completed transactions (Timer J = 64*T1 = 32 s) hold.
 // Phase 2 repeats the flood against a stack with T1 = 20 ms (Timer J = 1.28 s) and checks that
 // once J ran out the transaction count is 0 and the heap is back near the baseline.
+// Phase 0 drives the TransactionLayer alone (no sockets, no parsing, a no-op send): the CPU and
+// GC cost of creating, answering and keeping N transactions, without the client's and the
+// parser's noise.
 // Usage: node --expose-gc --import tsx bench/transaction-memory.ts [N=200000] [BURST=2000]
 // Prints one JSON object. Not a test: nothing here asserts.
 import dgram from 'node:dgram';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
+import type { SipRequest } from '../src/sip/message.ts';
+import { buildResponse } from '../src/sip/serialize.ts';
 import { SipStack } from '../src/sip/stack.ts';
+import { flowOf, TransactionLayer } from '../src/sip/transaction/transaction-layer.ts';
 
 const N = Number(process.argv[2] ?? 200_000);
 const BURST = Number(process.argv[3] ?? 2_000);
@@ -137,6 +143,52 @@ async function phase(label: string, t1: number | undefined, run: string) {
 }
 
 const out: Record<string, unknown> = { node: process.version, N, burst: BURST };
+
+// Phase 0: the transaction layer alone.
+{
+  await fullGc();
+  const before = mem();
+  const layer = new TransactionLayer({ send: () => {}, guard: (_w, fn) => fn() });
+  const peer = { transport: 'udp' as const, address: '127.0.0.1', port: 5999 };
+  const flow = flowOf(peer);
+  const gc0 = gcMs;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const branch = 'z9hG4bKlayer' + i.toString(36) + 'x' + ((i * 2654435761) >>> 0).toString(36);
+    const req: SipRequest = {
+      method: 'OPTIONS', uri: 'sip:100@127.0.0.1', version: '2.0', content: '',
+      headers: {
+        via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: 5999, params: { branch, rport: '5999', received: '127.0.0.1' } }],
+        to: { uri: 'sip:100@127.0.0.1', params: {} }, from: { uri: 'sip:bench@127.0.0.1', params: { tag: 't' + i } },
+        'call-id': 'layer-' + i + '-bench-call-id@127.0.0.1', cseq: { seq: 1, method: 'OPTIONS' },
+      },
+    };
+    layer.createServer(req, flow, { ...peer }).respond(buildResponse(req, 200));
+    if (i % 2000 === 1999) await sleep(0); // let timers and GC run, as a server would
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const gcDuring = gcMs - gc0;
+  await fullGc();
+  const after = mem();
+  const live = layer.count().server;
+  out.phase0 = {
+    label: 'TransactionLayer only (no sockets, no parsing)',
+    ms: Math.round(ms),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    transactionsPerSecond: Math.round(N / (ms / 1000)),
+    gcDuringMs: Math.round(gcDuring),
+    liveTransactions: live,
+    bytesPerTransaction: {
+      heapUsed: Math.round((after.heapUsed - before.heapUsed) / live),
+      heapPlusExternal: Math.round((after.heapUsed + after.external - before.heapUsed - before.external) / live),
+      rss: Math.round((after.rss - before.rss) / live),
+    },
+  };
+  layer.clear();
+  await fullGc();
+}
 
 // Phase 1: default timers (Timer J = 32 s): everything answered is still alive.
 {
