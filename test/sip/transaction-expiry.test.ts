@@ -1,32 +1,12 @@
 // Shared expiry of completed transactions (ExpiryQueue): Timer J / K and the TU guard run on
 // one timer per queue, never one per transaction; semantics as RFC 3261 §17 requires.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordingLayer, request, TCP, UDP } from '../support/transaction-fixtures.ts';
 import type { Peer, SipRequest } from '../../src/sip/message.ts';
 import { buildResponse } from '../../src/sip/serialize.ts';
 import { ExpiryQueue } from '../../src/sip/transaction/timers.ts';
 import { TransactionLayer, flowOf } from '../../src/sip/transaction/transaction-layer.ts';
 
-const UDP: Peer = { transport: 'udp', address: '127.0.0.1', port: 5099 };
-const TCP: Peer = { transport: 'tcp', address: '127.0.0.1', port: 5099, connectionId: 1 };
-
-function request(method: string, branch: string): SipRequest {
-  return {
-    method, uri: 'sip:a@127.0.0.1', version: '2.0', content: '',
-    headers: {
-      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: 5099, params: { branch } }],
-      to: { uri: 'sip:a@127.0.0.1', params: {} }, from: { uri: 'sip:b@127.0.0.1', params: { tag: 'x' } },
-      'call-id': 'c-' + branch, cseq: { seq: 1, method },
-    },
-  };
-}
-
-function setup() {
-  const sent: Array<{ at: number; text: string }> = [];
-  const start = Date.now();
-  const layer = new TransactionLayer({ send: (_p, data) => sent.push({ at: Date.now() - start, text: data.toString('latin1') }), guard: (_w, fn) => fn() });
-  const count = () => layer.count().server + layer.count().client;
-  return { layer, sent, count };
-}
 
 describe('shared expiry of transactions (fake timers)', () => {
   beforeEach(() => {
@@ -37,7 +17,7 @@ describe('shared expiry of transactions (fake timers)', () => {
   });
 
   it('completed UDP non-INVITE servers: one shared timer, cached response during J, all gone after J', async () => {
-    const { layer, sent, count } = setup();
+    const { layer, sent, count } = recordingLayer();
     const reqs: SipRequest[] = [];
     for (let i = 0; i < 3000; i++) {
       const req = request('REGISTER', 'z9hG4bKj' + i);
@@ -73,7 +53,7 @@ describe('shared expiry of transactions (fake timers)', () => {
   });
 
   it('a transaction completed while others expire is not expired early (batched, at most the granularity late)', async () => {
-    const { layer, count } = setup();
+    const { layer, count } = recordingLayer();
     const a = request('OPTIONS', 'z9hG4bKa');
     layer.createServer(a, flowOf(UDP), UDP).respond(buildResponse(a, 200));
     await vi.advanceTimersByTimeAsync(30);
@@ -88,7 +68,7 @@ describe('shared expiry of transactions (fake timers)', () => {
   });
 
   it('TCP (J = 0) and the TU guard: answered at once, guard entry cancelled, nothing left', async () => {
-    const { layer, count } = setup();
+    const { layer, count } = recordingLayer();
     const req = request('OPTIONS', 'z9hG4bKtcp');
     layer.createServer(req, flowOf(TCP), TCP).respond(buildResponse(req, 200));
     expect(count()).toBe(0);
@@ -98,7 +78,7 @@ describe('shared expiry of transactions (fake timers)', () => {
   });
 
   it('non-INVITE client over UDP: Timer K on the shared queue absorbs the retransmitted final, then gone', async () => {
-    const { layer, count } = setup();
+    const { layer, count } = recordingLayer();
     const finals: number[] = [];
     for (let i = 0; i < 50; i++) {
       const req = request('OPTIONS', 'z9hG4bKk' + i);
@@ -116,7 +96,7 @@ describe('shared expiry of transactions (fake timers)', () => {
   });
 
   it('clear() (stack close) drops the queues and their timers', async () => {
-    const { layer, count } = setup();
+    const { layer, count } = recordingLayer();
     for (let i = 0; i < 10; i++) {
       const req = request('OPTIONS', 'z9hG4bKc' + i);
       const tx = layer.createServer(req, flowOf(UDP), UDP);

@@ -1,32 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordingLayer, request, TCP, UDP } from '../support/transaction-fixtures.ts';
 import type { Peer, SipRequest, SipResponse } from '../../src/sip/message.ts';
 import { parseMessage } from '../../src/sip/parse.ts';
 import { buildResponse } from '../../src/sip/serialize.ts';
 import { TransactionLayer, flowOf } from '../../src/sip/transaction/transaction-layer.ts';
 
-const UDP: Peer = { transport: 'udp', address: '127.0.0.1', port: 5099 };
-const TCP: Peer = { transport: 'tcp', address: '127.0.0.1', port: 5099, connectionId: 1 };
-
-function request(method: string, branch = 'z9hG4bKtest1'): SipRequest {
-  return {
-    method, uri: 'sip:a@127.0.0.1', version: '2.0', content: '',
-    headers: {
-      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: 5099, params: { branch } }],
-      to: { uri: 'sip:a@127.0.0.1', params: {} }, from: { uri: 'sip:b@127.0.0.1', params: { tag: 'x' } },
-      'call-id': 'c-' + branch, cseq: { seq: 1, method },
-    },
-  };
-}
-
-function setup() {
-  const sent: Array<{ at: number; text: string; peer: Peer }> = [];
-  const start = Date.now();
-  const layer = new TransactionLayer({
-    send: (peer, data) => sent.push({ at: Date.now() - start, text: data.toString('latin1'), peer }),
-    guard: (_w, fn) => fn(),
-  });
-  return { layer, sent };
-}
 
 const count = (l: TransactionLayer) => l.count().server + l.count().client;
 
@@ -39,7 +17,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('non-INVITE client over UDP: Timer E doubles up to T2, Timer F fires after a 1xx → 408, no leak', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const finals: SipResponse[] = [];
     const req = request('OPTIONS');
     layer.createClient(req, UDP, { final: (r) => finals.push(r) });
@@ -57,7 +35,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('non-INVITE client over TCP: no retransmission; final then Timer K = 0 → gone at once', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const finals: number[] = [];
     const req = request('OPTIONS', 'z9hG4bKtcp');
     layer.createClient(req, TCP, { final: (r) => finals.push(r.status) });
@@ -69,7 +47,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('non-INVITE client over UDP: retransmitted final absorbed; Timer K removes it', async () => {
-    const { layer } = setup();
+    const { layer } = recordingLayer();
     const finals: number[] = [];
     const req = request('REGISTER', 'z9hG4bKk');
     layer.createClient(req, UDP, { final: (r) => finals.push(r.status) });
@@ -83,7 +61,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('INVITE client: Timer B → 408 without any response; Timer A doubles uncapped', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const finals: number[] = [];
     layer.createClient(request('INVITE', 'z9hG4bKinv'), UDP, { final: (r) => finals.push(r.status) });
     await vi.advanceTimersByTimeAsync(32_001);
@@ -93,7 +71,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('INVITE client: after a 1xx a 408 still comes (provisional guard), and a non-2xx final is ACKed', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const finals: number[] = [];
     const req = request('INVITE', 'z9hG4bKring');
     layer.createClient(req, UDP, { final: (r) => finals.push(r.status) });
@@ -117,7 +95,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('non-INVITE server: retransmissions get the last response; Timer J then removes it', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const req = request('REGISTER', 'z9hG4bKsrv');
     const tx = layer.createServer(req, flowOf(UDP), UDP);
     tx.receiveRetransmission(); // nothing sent yet: still Trying
@@ -133,7 +111,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('server transaction the TU never answers: 500 after 64*T1, then gone', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     layer.createServer(request('OPTIONS', 'z9hG4bKlost'), flowOf(UDP), UDP);
     await vi.advanceTimersByTimeAsync(32_001);
     expect(sent.map((s) => s.text.slice(0, 12))).toEqual(['SIP/2.0 500 ']);
@@ -142,7 +120,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('INVITE server: Timer G doubles capped at T2 until the ACK; Timer I ends it', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const req = request('INVITE', 'z9hG4bKg');
     const tx = layer.createServer(req, flowOf(UDP), UDP);
     tx.respond(buildResponse(req, 486));
@@ -158,7 +136,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('INVITE server over TCP: no Timer G; 2xx → Accepted absorbs retransmitted INVITEs, then gone', async () => {
-    const { layer, sent } = setup();
+    const { layer, sent } = recordingLayer();
     const req = request('INVITE', 'z9hG4bKok');
     const tx = layer.createServer(req, flowOf(TCP), TCP);
     tx.respond(buildResponse(req, 200));
@@ -170,7 +148,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('a flood of completed transactions leaves nothing once timers ran', async () => {
-    const { layer } = setup();
+    const { layer } = recordingLayer();
     for (let i = 0; i < 200; i++) {
       const req = request('OPTIONS', 'z9hG4bKf' + i);
       layer.createServer(req, flowOf(UDP), UDP).respond(buildResponse(req, 200));
@@ -184,7 +162,7 @@ describe('transactions (fake timers)', () => {
   });
 
   it('parsed requests get the same key for retransmissions, different for other flows', () => {
-    const { layer } = setup();
+    const { layer } = recordingLayer();
     const text = 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h:5060;branch=z9hG4bKsame\r\nTo: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\nCall-ID: k\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
     const p = () => (parseMessage(Buffer.from(text)) as { message: SipRequest }).message;
     const tx = layer.createServer(p(), flowOf(UDP), UDP);
