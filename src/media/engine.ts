@@ -1,0 +1,371 @@
+// The media facade: the only way the main thread reaches media. It starts the media workers
+// (worker threads, default one per core — or the same code in-thread for tests), gives each a
+// slice of the RTP port range, places each session on the least-loaded worker and forwards
+// commands to it. Workers report rtpTimeout and stats; a worker that dies is noticed, its
+// sessions are reported ended ('worker-died') and a replacement takes over its port slice,
+// while the other workers keep relaying. Modelled on mediasoup's Worker/channel split.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type {
+  CreateSessionResult,
+  FromWorker,
+  LegConfig,
+  LegName,
+  LocalPorts,
+  MediaCommand,
+  MediaEvent,
+  SessionOptions,
+  SessionStats,
+  ToWorker,
+  WorkerInit,
+  WorkerStats,
+} from './media-protocol.ts';
+import { MediaCommandError, MediaWorkerCore } from './media-worker.ts';
+import { PortsExhaustedError, splitPortRange, type PortRange } from './port-allocator.ts';
+
+export { PortsExhaustedError } from './port-allocator.ts';
+export { MediaCommandError } from './media-worker.ts';
+export type { Codec, LegConfig, LegName, LegStats, RemoteAddress, SessionOptions, SessionStats, WorkerStats } from './media-protocol.ts';
+
+export interface MediaEngineOptions {
+  /** Worker threads (default: one per core). In-thread mode runs this many cores on the main thread. */
+  workers?: number;
+  /** RTP port range from config (media.rtp_port_min / rtp_port_max). */
+  portRange: PortRange;
+  /** Address the RTP sockets bind to (default 0.0.0.0). */
+  host?: string;
+  /** Address to put into SDP (media.advertised_address); default `host`. */
+  advertisedAddress?: string;
+  /** No RTP for this long on a leg → rtpTimeout (default 60; 0 = off). */
+  rtpTimeoutS?: number;
+  /** Silence of the latched source before another source may take over (default 2000). */
+  relatchSilenceMs?: number;
+  /** Consistent packets a new source must send to take over (default 3). */
+  relatchPackets?: number;
+  /** Period of `stats` events per worker in ms (default 0 = none). */
+  statsIntervalMs?: number;
+  /** Run the workers' code on the main thread (tests). */
+  inThread?: boolean;
+  /** Start a replacement when a worker dies (default true). */
+  respawn?: boolean;
+}
+
+export interface SessionInfo {
+  sessionId: string;
+  worker: number;
+  /** Address for the SDP c= line. */
+  address: string;
+  /** Ports to offer to the phone of leg A / leg B. */
+  a: LocalPorts;
+  b: LocalPorts;
+}
+
+export interface RtpTimeoutEvent {
+  sessionId: string;
+  leg: LegName;
+  silentMs: number;
+}
+
+export interface SessionEndedEvent {
+  sessionId: string;
+  reason: 'worker-died';
+}
+
+export interface WorkerExitEvent {
+  worker: number;
+  code: number;
+  respawned: boolean;
+}
+
+export interface EngineStats {
+  sessions: number;
+  workers: WorkerStats[];
+}
+
+export interface MediaEngineEvents {
+  rtpTimeout: [RtpTimeoutEvent];
+  sessionEnded: [SessionEndedEvent];
+  stats: [WorkerStats];
+  workerExit: [WorkerExitEvent];
+}
+
+/** How the facade talks to one worker: a thread, or the same core in-thread. */
+interface Backend {
+  call(cmd: MediaCommand): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+class InThreadBackend implements Backend {
+  private readonly core: MediaWorkerCore;
+  constructor(init: WorkerInit, onEvent: (e: MediaEvent) => void) {
+    this.core = new MediaWorkerCore(init, onEvent);
+  }
+  call(cmd: MediaCommand): Promise<unknown> {
+    if (cmd.op === 'crash') return Promise.reject(new MediaCommandError('crash is only possible with worker threads'));
+    return this.core.handle(cmd);
+  }
+  async stop(): Promise<void> {
+    this.core.close();
+  }
+}
+
+const workerEntry = new URL('./media-worker.ts', import.meta.url);
+
+/** Starts media-worker.ts in a thread. Under tsx, .ts files load through tsx's require hook: ESM loader hooks do not reach worker threads on Node 20. */
+function spawnWorker(init: WorkerInit): Worker {
+  const workerData = { mediaWorker: init };
+  if (!workerEntry.pathname.endsWith('.ts')) return new Worker(workerEntry, { workerData });
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(workerEntry))});`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+function rebuildError(e: { name: string; message: string }): Error {
+  if (e.name === 'PortsExhaustedError') return new PortsExhaustedError(e.message);
+  if (e.name === 'MediaCommandError') return new MediaCommandError(e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+class ThreadBackend implements Backend {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private stopping = false;
+  readonly ready: Promise<void>;
+
+  constructor(init: WorkerInit, onEvent: (e: MediaEvent) => void, onDeath: (code: number) => void) {
+    this.worker = spawnWorker(init);
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    });
+    let lastError: Error | undefined;
+    this.worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'event') onEvent(m.event);
+      else if (m.kind === 'ready') readyResolve();
+      else {
+        const p = this.pending.get(m.id);
+        if (p === undefined) return;
+        this.pending.delete(m.id);
+        if (m.ok) p.resolve(m.result);
+        else p.reject(rebuildError(m.error));
+      }
+    });
+    this.worker.on('error', (e) => {
+      lastError = e; // followed by 'exit'
+    });
+    this.worker.on('exit', (code) => {
+      const err = new Error(`media worker ${init.index} exited (code ${code})${lastError ? `: ${lastError.message}` : ''}`);
+      readyReject(err);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      if (!this.stopping) onDeath(code);
+    });
+  }
+
+  call(cmd: MediaCommand): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ kind: 'cmd', id, cmd } satisfies ToWorker);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.worker.terminate();
+  }
+}
+
+interface Slot {
+  index: number;
+  init: WorkerInit;
+  backend: Backend;
+  alive: boolean;
+  sessions: Set<string>;
+}
+
+export class MediaEngine extends EventEmitter<MediaEngineEvents> {
+  readonly address: string;
+  private readonly options: MediaEngineOptions;
+  private readonly slots: Slot[] = [];
+  private readonly sessionSlot = new Map<string, Slot>();
+  private nextSession = 1;
+  private closed = false;
+
+  private constructor(options: MediaEngineOptions) {
+    super();
+    this.options = options;
+    this.address = options.advertisedAddress ?? options.host ?? '0.0.0.0';
+  }
+
+  static async start(options: MediaEngineOptions): Promise<MediaEngine> {
+    const engine = new MediaEngine(options);
+    const n = Math.max(1, options.workers ?? availableParallelism());
+    const ranges = splitPortRange(options.portRange, n);
+    const rtpTimeoutS = options.rtpTimeoutS ?? 60;
+    for (let i = 0; i < n; i++) {
+      const init: WorkerInit = {
+        index: i,
+        portRange: ranges[i]!,
+        host: options.host ?? '0.0.0.0',
+        rtpTimeoutMs: rtpTimeoutS * 1000,
+        relatchSilenceMs: options.relatchSilenceMs ?? 2000,
+        relatchPackets: options.relatchPackets ?? 3,
+        statsIntervalMs: options.statsIntervalMs ?? 0,
+      };
+      engine.slots.push({ index: i, init, backend: undefined as unknown as Backend, alive: false, sessions: new Set() });
+    }
+    try {
+      await Promise.all(engine.slots.map((s) => engine.startSlot(s)));
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    const onEvent = (e: MediaEvent): void => this.onWorkerEvent(e);
+    if (this.options.inThread) {
+      slot.backend = new InThreadBackend(slot.init, onEvent);
+      slot.alive = true;
+      return;
+    }
+    const backend = new ThreadBackend(slot.init, onEvent, (code) => this.onWorkerDeath(slot, backend, code));
+    slot.backend = backend;
+    await backend.ready;
+    if (slot.backend === backend && !this.closed) slot.alive = true;
+  }
+
+  private onWorkerEvent(e: MediaEvent): void {
+    if (e.type === 'rtpTimeout') this.emit('rtpTimeout', { sessionId: e.sessionId, leg: e.leg, silentMs: e.silentMs });
+    else this.emit('stats', e.stats);
+  }
+
+  private onWorkerDeath(slot: Slot, backend: Backend, code: number): void {
+    if (slot.backend !== backend || this.closed) return;
+    const wasRunning = slot.alive; // a replacement that dies before it is ready is not restarted again
+    slot.alive = false;
+    const ended = [...slot.sessions];
+    slot.sessions.clear();
+    for (const id of ended) this.sessionSlot.delete(id);
+    // the thread's sockets closed with it: its port slice is free for the replacement
+    const respawn = (this.options.respawn ?? true) && wasRunning;
+    this.emit('workerExit', { worker: slot.index, code, respawned: respawn });
+    for (const sessionId of ended) this.emit('sessionEnded', { sessionId, reason: 'worker-died' });
+    if (respawn) {
+      this.startSlot(slot).catch(() => {
+        /* a replacement that fails to start leaves the slot dead; the others keep running */
+      });
+    }
+  }
+
+  /**
+   * Allocates two endpoints (A and B) on the least-loaded worker. Throws PortsExhaustedError
+   * when no worker has two free port pairs (→ 503).
+   */
+  async createSession(options: SessionOptions = {}): Promise<SessionInfo> {
+    if (this.closed) throw new MediaCommandError('media engine is closed');
+    const candidates = this.slots.filter((s) => s.alive).sort((x, y) => x.sessions.size - y.sessions.size);
+    if (candidates.length === 0) throw new PortsExhaustedError('no media worker is running');
+    const sessionId = `ms${this.nextSession++}`;
+    let exhausted: PortsExhaustedError | undefined;
+    for (const slot of candidates) {
+      slot.sessions.add(sessionId); // counted as load at once, so concurrent creates spread
+      this.sessionSlot.set(sessionId, slot);
+      try {
+        const r = (await slot.backend.call({ op: 'createSession', sessionId, options })) as CreateSessionResult;
+        return { sessionId, worker: slot.index, address: this.address, a: r.a, b: r.b };
+      } catch (e) {
+        slot.sessions.delete(sessionId);
+        this.sessionSlot.delete(sessionId);
+        if (!(e instanceof PortsExhaustedError)) throw e;
+        exhausted = e;
+      }
+    }
+    throw exhausted ?? new PortsExhaustedError();
+  }
+
+  private slotOf(sessionId: string): Slot {
+    const slot = this.sessionSlot.get(sessionId);
+    if (slot === undefined) throw new MediaCommandError(`no media session ${sessionId}`);
+    return slot;
+  }
+
+  /** Starts relaying A↔B (sessions are created connected unless `connect: false`). */
+  async connect(sessionId: string): Promise<void> {
+    await this.slotOf(sessionId).backend.call({ op: 'connect', sessionId });
+  }
+
+  /** Stops relaying; packets are still received (and latched) but dropped. */
+  async disconnect(sessionId: string): Promise<void> {
+    await this.slotOf(sessionId).backend.call({ op: 'disconnect', sessionId });
+  }
+
+  /** New signalling for one leg (answer, re-INVITE): address, codecs, rtcp-mux. A changed address restarts latching. */
+  async update(sessionId: string, leg: LegName, config: LegConfig): Promise<void> {
+    await this.slotOf(sessionId).backend.call({ op: 'update', sessionId, leg, config });
+  }
+
+  /** Closes the session's sockets and frees its ports. Unknown ids are ignored (the worker may have died). */
+  async destroy(sessionId: string): Promise<void> {
+    const slot = this.sessionSlot.get(sessionId);
+    if (slot === undefined) return;
+    this.sessionSlot.delete(sessionId);
+    slot.sessions.delete(sessionId);
+    if (slot.alive) await slot.backend.call({ op: 'destroy', sessionId });
+  }
+
+  async sessionStats(sessionId: string): Promise<SessionStats> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'sessionStats', sessionId })) as SessionStats;
+  }
+
+  async stats(): Promise<EngineStats> {
+    const alive = this.slots.filter((s) => s.alive);
+    const workers = (await Promise.all(alive.map((s) => s.backend.call({ op: 'stats' }).catch(() => null)))).filter((w): w is WorkerStats => w !== null);
+    return { sessions: this.sessionSlot.size, workers };
+  }
+
+  /** The worker a session runs on. */
+  workerOf(sessionId: string): number | undefined {
+    return this.sessionSlot.get(sessionId)?.index;
+  }
+
+  /** Test hook: makes worker `index` exit as if it had crashed (worker threads only). */
+  async crashWorker(index: number): Promise<void> {
+    const slot = this.slots[index];
+    if (slot === undefined || !slot.alive) throw new MediaCommandError(`no running media worker ${index}`);
+    await slot.backend.call({ op: 'crash' }).catch(() => undefined);
+  }
+
+  /** Resolves once every worker slot has a running worker (e.g. after a respawn). */
+  async whenAllRunning(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.slots.some((s) => !s.alive)) {
+      if (Date.now() > until) throw new Error('media workers did not come back');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Terminates the workers and frees every socket and port. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sessionSlot.clear();
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.alive = false;
+        s.sessions.clear();
+        if (s.backend !== undefined) await s.backend.stop();
+      }),
+    );
+  }
+}

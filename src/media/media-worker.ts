@@ -1,0 +1,202 @@
+// A media worker: owns one slice of the RTP port range and the sockets of its sessions, and
+// everything a packet touches. MediaWorkerCore does the work and is also what the facade runs
+// in-thread for tests; the bottom of this file binds it to a worker thread's parentPort when
+// the file is loaded as a worker (workerData.mediaWorker). Replies and events go out as
+// messages; nothing is posted per packet — rtpTimeout comes from a sweep, stats on a timer.
+import { createSocket, type Socket } from 'node:dgram';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CreateSessionResult, FromWorker, LegName, MediaCommand, MediaEvent, SessionOptions, SessionStats, ToWorker, WorkerInit, WorkerStats } from './media-protocol.ts';
+import { PortAllocator } from './port-allocator.ts';
+import { RelayEndpoint } from './relay-endpoint.ts';
+import { RelaySession } from './relay-session.ts';
+
+/** A command the worker does not (yet) implement, or one naming an unknown session. */
+export class MediaCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MediaCommandError';
+  }
+}
+
+function bindSocket(port: number, host: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type: 'udp4' });
+    const onError = (e: Error): void => {
+      s.close();
+      reject(e);
+    };
+    s.once('error', onError);
+    s.bind(port, host, () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
+}
+
+async function bindPair(port: number, host: string): Promise<[Socket, Socket]> {
+  const rtp = await bindSocket(port, host);
+  try {
+    return [rtp, await bindSocket(port + 1, host)];
+  } catch (e) {
+    rtp.close();
+    throw e;
+  }
+}
+
+export class MediaWorkerCore {
+  private readonly init: WorkerInit;
+  private readonly emit: (e: MediaEvent) => void;
+  private readonly ports: PortAllocator;
+  private readonly sessions = new Map<string, RelaySession>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly statsTimer: NodeJS.Timeout | null;
+
+  constructor(init: WorkerInit, emit: (e: MediaEvent) => void) {
+    this.init = init;
+    this.emit = emit;
+    this.ports = new PortAllocator(init.portRange);
+    const sweepMs = Math.max(20, Math.min(1000, Math.floor(init.rtpTimeoutMs / 4) || 1000));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.sweepTimer.unref();
+    this.statsTimer = init.statsIntervalMs > 0 ? setInterval(() => this.emit({ type: 'stats', stats: this.workerStats() }), init.statsIntervalMs) : null;
+    this.statsTimer?.unref();
+  }
+
+  async handle(cmd: MediaCommand): Promise<unknown> {
+    switch (cmd.op) {
+      case 'createSession':
+        return this.createSession(cmd.sessionId, cmd.options);
+      case 'connect':
+        this.session(cmd.sessionId).connect();
+        return null;
+      case 'disconnect':
+        this.session(cmd.sessionId).disconnect();
+        return null;
+      case 'update':
+        this.session(cmd.sessionId).update(cmd.leg, cmd.config);
+        return null;
+      case 'destroy':
+        return this.destroy(cmd.sessionId);
+      case 'stats':
+        return this.workerStats();
+      case 'sessionStats':
+        return this.session(cmd.sessionId).stats() satisfies SessionStats;
+      case 'crash':
+        process.exit(70); // in a worker thread this ends the thread only
+      default:
+        throw new MediaCommandError(`media command '${cmd.op}' is not implemented yet`);
+    }
+  }
+
+  private session(id: string): RelaySession {
+    const s = this.sessions.get(id);
+    if (s === undefined) throw new MediaCommandError(`no media session ${id}`);
+    return s;
+  }
+
+  private async allocateEndpoint(): Promise<RelayEndpoint> {
+    const { port, value } = await this.ports.allocate((p) => bindPair(p, this.init.host));
+    return new RelayEndpoint(port, value[0], value[1], this.init);
+  }
+
+  private async createSession(id: string, options: SessionOptions): Promise<CreateSessionResult> {
+    if (this.sessions.has(id)) throw new MediaCommandError(`media session ${id} exists`);
+    const a = await this.allocateEndpoint();
+    let b: RelayEndpoint;
+    try {
+      b = await this.allocateEndpoint();
+    } catch (e) {
+      this.closeEndpoint(a);
+      throw e;
+    }
+    const timeoutMs = options.rtpTimeoutS === undefined ? this.init.rtpTimeoutMs : options.rtpTimeoutS * 1000;
+    const s = new RelaySession(id, a, b, options.a ?? {}, options.b ?? {}, timeoutMs);
+    if (options.connect ?? true) s.connect();
+    this.sessions.set(id, s);
+    return { a: { port: a.port, rtcpPort: a.port + 1 }, b: { port: b.port, rtcpPort: b.port + 1 } };
+  }
+
+  private closeEndpoint(e: RelayEndpoint): void {
+    e.close();
+    this.ports.release(e.port);
+  }
+
+  private destroy(id: string): boolean {
+    const s = this.sessions.get(id);
+    if (s === undefined) return false;
+    this.sessions.delete(id);
+    s.close();
+    this.ports.release(s.a.port);
+    this.ports.release(s.b.port);
+    return true;
+  }
+
+  /** rtpTimeout: once per silence, re-armed when media flows again. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const s of this.sessions.values()) {
+      if (s.rtpTimeoutMs <= 0) continue;
+      this.check(s, 'a', now);
+      this.check(s, 'b', now);
+    }
+  }
+
+  private check(s: RelaySession, leg: LegName, now: number): void {
+    const e = s.leg(leg);
+    const silent = now - e.lastRtp;
+    if (silent < s.rtpTimeoutMs) {
+      e.timedOut = false;
+    } else if (!e.timedOut) {
+      e.timedOut = true;
+      this.emit({ type: 'rtpTimeout', sessionId: s.id, leg, silentMs: silent });
+    }
+  }
+
+  workerStats(): WorkerStats {
+    let rtpIn = 0;
+    let rtpOut = 0;
+    let dropped = 0;
+    for (const s of this.sessions.values()) {
+      for (const e of [s.a, s.b]) {
+        rtpIn += e.rtpIn;
+        rtpOut += e.rtpOut;
+        dropped += e.droppedInvalid + e.droppedNoPeer + e.droppedStranger;
+      }
+    }
+    return {
+      worker: this.init.index,
+      sessions: this.sessions.size,
+      portPairsInUse: this.ports.allocated,
+      portPairsCapacity: this.ports.capacity,
+      rtpIn,
+      rtpOut,
+      dropped,
+    };
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    if (this.statsTimer !== null) clearInterval(this.statsTimer);
+    for (const id of [...this.sessions.keys()]) this.destroy(id);
+  }
+}
+
+/** Serialisable form of an error for the reply. */
+export function errorShape(e: unknown): { name: string; message: string } {
+  return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
+}
+
+// ---- thread entry ----
+const data = workerData as { mediaWorker?: WorkerInit } | null;
+if (parentPort !== null && data?.mediaWorker !== undefined) {
+  const port = parentPort;
+  const post = (m: FromWorker): void => port.postMessage(m);
+  const core = new MediaWorkerCore(data.mediaWorker, (event) => post({ kind: 'event', event }));
+  port.on('message', (m: ToWorker) => {
+    core.handle(m.cmd).then(
+      (result) => post({ kind: 'reply', id: m.id, ok: true, result }),
+      (e: unknown) => post({ kind: 'reply', id: m.id, ok: false, error: errorShape(e) }),
+    );
+  });
+  post({ kind: 'ready' });
+}
