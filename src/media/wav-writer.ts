@@ -105,12 +105,12 @@ export class WavWriter {
     return this.fd < 0;
   }
 
-  /** Appends raw sample bytes (interleaved frames in the file's format). */
-  write(bytes: Uint8Array): void {
+  /** Appends raw sample bytes [start, end) (interleaved frames in the file's format). */
+  write(bytes: Uint8Array, start = 0, end = bytes.length): void {
     if (this.fd < 0) throw new Error(`${this.path}: write after close`);
-    let from = 0;
-    while (from < bytes.length) {
-      const n = Math.min(bytes.length - from, this.refreshBytes - this.pendingBytes);
+    let from = start;
+    while (from < end) {
+      const n = Math.min(end - from, this.refreshBytes - this.pendingBytes);
       this.pending.set(bytes.subarray(from, from + n), this.pendingBytes);
       this.pendingBytes += n;
       from += n;
