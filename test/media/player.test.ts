@@ -11,9 +11,12 @@ class FakeClock implements Clock {
   private seq = 0;
   /** Extra delay added to every timer (simulating a late event loop). */
   lateness = 0;
+  /** Makes only the next timer fire this many ms early. */
+  earlyOnce = 0;
   now = (): number => this.t;
   schedule = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.t + Math.max(0, ms) + this.lateness, seq: this.seq++, fn, cancelled: false };
+    const timer = { at: this.t + Math.max(0, ms) + this.lateness - this.earlyOnce, seq: this.seq++, fn, cancelled: false };
+    this.earlyOnce = 0;
     this.timers.push(timer);
     return () => {
       timer.cancelled = true;
@@ -373,5 +376,87 @@ describe('Player', () => {
     expect(player.stats.sendErrors).toBe(3);
     expect(errors).toHaveLength(3);
     expect(player.playing).toBe(false);
+  });
+});
+
+describe('PlayoutClock', () => {
+  it('ticks on its grid, stops when idle and resumes with increasing tick numbers at once', () => {
+    const clock = new FakeClock();
+    const playout = new PlayoutClock(clock);
+    const seen: [number, number][] = [];
+    let left = 3;
+    const source = {
+      pump: (tick: number) => {
+        seen.push([tick, clock.t]);
+        if (--left === 0) playout.remove(source);
+      },
+    };
+    clock.t = 1000;
+    playout.add(source);
+    clock.advance(500);
+    expect(seen).toEqual([
+      [0, 1000],
+      [1, 1020],
+      [2, 1040],
+    ]);
+    expect(clock.pending).toBe(0);
+    expect(playout.tickTime(2)).toBe(1040);
+    clock.advance(7); // t = 1507
+    left = 2;
+    playout.add(source);
+    clock.advance(100);
+    expect(seen.slice(3)).toEqual([
+      [3, 1507],
+      [4, 1527],
+    ]);
+  });
+
+  it('waits again when a timer fires too early, and runs a slightly early one', () => {
+    const clock = new FakeClock();
+    const playout = new PlayoutClock(clock);
+    const ticks: number[] = [];
+    playout.add({ pump: (t) => ticks.push(t) });
+    clock.advance(0);
+    expect(ticks).toEqual([0]);
+    // (earlyOnce applies to the next timer scheduled, i.e. by the tick before)
+    clock.earlyOnce = 5;
+    clock.advance(20); // tick 1 at 20 schedules tick 2, which fires at 35: 5 ms early
+    expect(ticks).toEqual([0, 1]);
+    clock.advance(15); // t = 35: beyond the tolerance, rescheduled, not run
+    expect(ticks).toEqual([0, 1]);
+    clock.earlyOnce = 0.5;
+    clock.advance(5); // t = 40: tick 2; tick 3 will fire at 59.5
+    expect(ticks).toEqual([0, 1, 2]);
+    clock.advance(19.5); // within the 1 ms tolerance: run early
+    expect(ticks).toEqual([0, 1, 2, 3]);
+  });
+
+  it('jumps over missed ticks after a stall and counts them', () => {
+    const clock = new FakeClock();
+    const playout = new PlayoutClock(clock);
+    const ticks: number[] = [];
+    playout.add({ pump: (t) => ticks.push(t) });
+    clock.advance(20);
+    clock.stall(105); // t = 125
+    clock.advance(0);
+    clock.advance(15); // t = 140
+    expect(ticks).toEqual([0, 1, 6, 7]);
+    expect(playout.stats.skippedTicks).toBe(4);
+  });
+
+  it('keeps running the other sources when one throws', () => {
+    const clock = new FakeClock();
+    const errors: unknown[] = [];
+    const playout = new PlayoutClock(clock, { onError: (e) => errors.push(e) });
+    let ok = 0;
+    playout.add({
+      pump: () => {
+        throw new Error('boom');
+      },
+    });
+    playout.add({ pump: () => ok++ });
+    clock.advance(40);
+    expect(ok).toBe(3);
+    expect(errors).toHaveLength(3);
   });
 });
