@@ -62,10 +62,11 @@ wanted() { [ $# -eq 1 ] && return 0; local id="$1"; shift; for w in "$@"; do [ "
 # speech <voice> <speed> <text> <out.wav>
 speech() {
   espeak-ng -b 1 -v "$1" -s "$2" -w "$tmp/raw.wav" "$3"
-  # trim silence at both ends (threshold 0.5%), normalise, then resample to 8 kHz mono 16-bit
+  # trim silence at both ends (threshold 0.5%); resample to 8 kHz mono 16-bit (with 6 dB of
+  # headroom, as resampling overshoots full-scale peaks), then normalise the peak to -3 dBFS
   sox -D "$tmp/raw.wav" -c 1 "$tmp/trim.wav" \
     silence 1 0.01 0.5% reverse silence 1 0.01 0.5% reverse
-  sox -D "$tmp/trim.wav" -r 8000 -c 1 -b 16 -e signed-integer "$4" rate -v 8000 gain -n -3
+  sox -D "$tmp/trim.wav" -r 8000 -c 1 -b 16 -e signed-integer "$4" gain -6 rate -v 8000 gain -n -3
 }
 
 beep() { # 1 kHz sine, 400 ms, 5 ms fades so it does not click, -3 dBFS peak
@@ -91,7 +92,19 @@ while IFS='|' read -r id en zh; do
     speech "$EN_VOICE" "$EN_SPEED" "$en" "$here/en/$id.wav"
     speech "$ZH_VOICE" "$ZH_SPEED" "$zh" "$here/zh/$id.wav"
   fi
-  echo "$id" >&2
 done <<< "$PROMPTS"
 json+=$'\n'"}"
 printf '%s\n' "$json" > "$here/prompts.json"
+
+# Listen-check by numbers: duration, RMS and peak of every file (a silent or clipped prompt shows).
+printf '%-4s %-26s %8s %8s %8s\n' lang id seconds rms peak >&2
+for lang in en zh; do
+  for f in "$here/$lang"/*.wav; do
+    id="$(basename "$f" .wav)"
+    wanted "$id" "$@" || continue
+    stats="$(sox "$f" -n stat 2>&1)"
+    rms="$(awk '/^RMS +amplitude/ {print $3}' <<< "$stats")"
+    peak="$(awk '/^Maximum amplitude/ {print $3}' <<< "$stats")"
+    printf '%-4s %-26s %8.3f %8.4f %8.4f\n' "$lang" "$id" "$(soxi -D "$f")" "$rms" "$peak" >&2
+  done
+done
