@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LINEAR_TO_ALAW } from '../../src/media/g711.ts';
+import { ALAW_TO_LINEAR, LINEAR_TO_ALAW } from '../../src/media/g711.ts';
+import { type Clock, PlayoutClock } from '../../src/media/playout-clock.ts';
+import { Player } from '../../src/media/player.ts';
+import { readRtpHeader } from '../../src/media/rtp-packet.ts';
 import {
   DEFAULT_PROMPT_DIR,
   DEFAULT_PROMPT_IDS,
@@ -194,5 +197,43 @@ describe('PromptLibrary', () => {
     lib.preload(['en', 'zh']);
     expect(lib.cachedBytes).toBeLessThanOrEqual(100_000);
     expect(lib.cachedBytes).toBeGreaterThan(50_000);
+  });
+});
+
+describe('prompts through the player', () => {
+  it('reads out digits in Chinese as one A-law stream of 20 ms packets', () => {
+    const lib = new PromptLibrary();
+    const prompts = lib.loadAll(['digit-8', 'digit-0', 'digit-1'], 'zh');
+    const total = prompts.reduce((n, p) => n + p.samples.length, 0);
+    let now = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    const clock: Clock = {
+      now: () => now,
+      schedule: (fn, ms) => {
+        const t = { at: now + ms, fn };
+        timers.push(t);
+        return () => timers.splice(timers.indexOf(t), 1);
+      },
+    };
+    const packets: Buffer[] = [];
+    const player = new Player({ codec: 'PCMA', stream: { ssrc: 7, sequence: 0, timestamp: 0 }, send: (p) => packets.push(p), clock: new PlayoutClock(clock) });
+    let reason = '';
+    player.play(prompts.map(promptItem), { onDone: (r) => (reason = r.reason) });
+    while (timers.length > 0) {
+      timers.sort((a, b) => a.at - b.at);
+      const t = timers.shift()!;
+      now = t.at;
+      t.fn();
+    }
+    expect(reason).toBe('finished');
+    expect(packets.length).toBe(Math.ceil(total / 160));
+    const h = readRtpHeader(packets.at(-1)!)!;
+    expect(h).toMatchObject({ payloadType: 8, sequence: packets.length - 1, timestamp: (packets.length - 1) * 160 });
+    // the first packet is the start of "八", decoded back within G.711 precision
+    const first = readRtpHeader(packets[0]!)!;
+    for (let i = 0; i < 160; i++) {
+      const back = ALAW_TO_LINEAR[packets[0]![first.payloadOffset + i]!]!;
+      expect(Math.abs(back - prompts[0]!.samples[i]!)).toBeLessThanOrEqual(Math.max(16, Math.abs(prompts[0]!.samples[i]!) * 0.07));
+    }
   });
 });
