@@ -23,11 +23,12 @@ import type {
   WorkerInit,
   WorkerStats,
 } from './media-protocol.ts';
-import { MediaCommandError, MediaWorkerCore } from './media-worker.ts';
+import { MediaWorkerCore } from './media-worker.ts';
+import { MediaCommandError } from './media-protocol.ts';
 import { PortsExhaustedError, splitPortRange, type PortRange } from './port-allocator.ts';
 
 export { PortsExhaustedError } from './port-allocator.ts';
-export { MediaCommandError } from './media-worker.ts';
+export { MediaCommandError } from './media-protocol.ts';
 export type { Codec, LegConfig, LegName, LegStats, RemoteAddress, SessionOptions, SessionStats, WorkerStats } from './media-protocol.ts';
 
 export interface MediaEngineOptions {

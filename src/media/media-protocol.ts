@@ -2,6 +2,14 @@
 // (media-worker.ts): commands in, replies and events out. Only control traffic crosses this
 // line — never a packet, and never one message per packet.
 
+/** A command the worker cannot carry out: unknown session, bad address, not implemented yet. */
+export class MediaCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MediaCommandError';
+  }
+}
+
 /** One payload type a leg uses, from its SDP (a=rtpmap). Names compare case-insensitively. */
 export interface Codec {
   pt: number;

@@ -5,22 +5,35 @@
 // messages; nothing is posted per packet — rtpTimeout comes from a sweep, stats on a timer.
 import { createSocket, type Socket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CreateSessionResult, FromWorker, LegName, MediaCommand, MediaEvent, SessionOptions, SessionStats, ToWorker, WorkerInit, WorkerStats } from './media-protocol.ts';
+import {
+  MediaCommandError,
+  type CreateSessionResult,
+  type FromWorker,
+  type LegName,
+  type MediaCommand,
+  type MediaEvent,
+  type SessionOptions,
+  type SessionStats,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerStats,
+} from './media-protocol.ts';
 import { PortAllocator } from './port-allocator.ts';
 import { RelayEndpoint } from './relay-endpoint.ts';
 import { RelaySession } from './relay-session.ts';
 
-/** A command the worker does not (yet) implement, or one naming an unknown session. */
-export class MediaCommandError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MediaCommandError';
-  }
+/**
+ * Destinations are IPv4 literals (SDP addresses are checked in RelayEndpoint.configure, latched
+ * ones come from the kernel), so the per-send "DNS lookup" answers at once: node's default goes
+ * through dns.lookup and a process.nextTick for every packet.
+ */
+function literalLookup(address: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, 4);
 }
 
 function bindSocket(port: number, host: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({ type: 'udp4' });
+    const s = createSocket({ type: 'udp4', lookup: literalLookup as never });
     const onError = (e: Error): void => {
       s.close();
       reject(e);
@@ -110,7 +123,14 @@ export class MediaWorkerCore {
       throw e;
     }
     const timeoutMs = options.rtpTimeoutS === undefined ? this.init.rtpTimeoutMs : options.rtpTimeoutS * 1000;
-    const s = new RelaySession(id, a, b, options.a ?? {}, options.b ?? {}, timeoutMs);
+    let s: RelaySession;
+    try {
+      s = new RelaySession(id, a, b, options.a ?? {}, options.b ?? {}, timeoutMs);
+    } catch (e) {
+      this.closeEndpoint(a);
+      this.closeEndpoint(b);
+      throw e;
+    }
     if (options.connect ?? true) s.connect();
     this.sessions.set(id, s);
     return { a: { port: a.port, rtcpPort: a.port + 1 }, b: { port: b.port, rtcpPort: b.port + 1 } };

@@ -3,10 +3,22 @@
 // versa. When both legs use the same codecs with the same payload types the relay is
 // transparent (no rewrite table at all: rtpengine's fast path); otherwise a Rewrite table per
 // direction remaps payload types (telephone-event 101 ↔ 96) and transcodes A-law ↔ µ-law.
-import type { Codec, LegConfig, LegName, SessionStats } from './media-protocol.ts';
+import { isIPv4 } from 'node:net';
+import { MediaCommandError, type Codec, type LegConfig, type LegName, type SessionStats } from './media-protocol.ts';
 import { TRANSCODE_ALAW_TO_ULAW, TRANSCODE_ULAW_TO_ALAW, type RelayEndpoint, type Rewrite } from './relay-endpoint.ts';
 
 const norm = (name: string): string => name.trim().toUpperCase();
+
+/** Rejects what the relay cannot use before anything is changed. */
+function validateLeg(leg: LegName, c: LegConfig): void {
+  const r = c.remote;
+  if (r == null) return;
+  // sockets send without a DNS lookup (media-worker.ts): names must be resolved by signalling
+  if (!isIPv4(r.address)) throw new MediaCommandError(`leg ${leg}: media address ${r.address} is not an IPv4 address`);
+  for (const p of [r.port, r.rtcpPort ?? 1]) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new MediaCommandError(`leg ${leg}: bad media port ${p}`);
+  }
+}
 
 /**
  * The rewrite for packets from a leg using `from` to a leg using `to`, or null when every
@@ -58,6 +70,8 @@ export class RelaySession {
     this.cfgA = cfgA;
     this.cfgB = cfgB;
     this.rtpTimeoutMs = rtpTimeoutMs;
+    validateLeg('a', cfgA);
+    validateLeg('b', cfgB);
     this.apply();
   }
 
@@ -66,6 +80,7 @@ export class RelaySession {
   }
 
   update(leg: LegName, config: LegConfig): void {
+    validateLeg(leg, config);
     if (leg === 'a') this.cfgA = { ...this.cfgA, ...config };
     else this.cfgB = { ...this.cfgB, ...config };
     this.apply();

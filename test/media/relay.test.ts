@@ -229,3 +229,17 @@ describe('port exhaustion', () => {
     }
   });
 });
+
+describe('signalling input', () => {
+  it('rejects a media address that is not an IPv4 literal, without leaking ports', async () => {
+    const engine = await MediaEngine.start({ inThread: true, workers: 1, portRange: testPortRange(20), host: '127.0.0.1' });
+    try {
+      await expect(engine.createSession({ a: { remote: { address: 'phone.example', port: 4000 } } })).rejects.toThrow(/IPv4/);
+      expect((await engine.stats()).workers[0]!.portPairsInUse).toBe(0);
+      const s = await engine.createSession();
+      await expect(engine.update(s.sessionId, 'b', { remote: { address: '127.0.0.1', port: 70000 } })).rejects.toThrow(/port/);
+    } finally {
+      await engine.close();
+    }
+  });
+});
