@@ -193,22 +193,19 @@ export class Player implements PlayoutSource {
    * many plays ended.
    */
   stop(id?: number): number {
-    let ended = 0;
+    // Take the plays out first, then report: an onDone that queues a new play must not see
+    // it stopped too.
+    const ended: Job[] = [];
     if (this.current && (id === undefined || this.current.id === id)) {
-      const job = this.current;
+      ended.push(this.current);
       this.current = undefined;
-      this.end(job, 'stopped');
-      ended++;
     }
     for (let i = 0; i < this.queue.length; ) {
-      const job = this.queue[i]!;
-      if (id === undefined || job.id === id) {
-        this.queue.splice(i, 1);
-        this.end(job, 'stopped');
-        ended++;
-      } else i++;
+      if (id === undefined || this.queue[i]!.id === id) ended.push(...this.queue.splice(i, 1));
+      else i++;
     }
-    return ended;
+    for (const job of ended) this.end(job, 'stopped');
+    return ended.length;
   }
 
   /** DTMF: ends the current play with 'interrupted' if it is interruptible. Returns whether it did. */

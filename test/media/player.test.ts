@@ -207,6 +207,17 @@ describe('Player', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a play queued from the onDone of a stopped play is not stopped with it', () => {
+    const { clock, player, sent } = setup();
+    player.play(pcm(tone(8000)), { onDone: (r) => r.reason === 'stopped' && player.play(pcm(tone(320))) });
+    clock.advance(40);
+    expect(player.stop()).toBe(1);
+    clock.advance(100);
+    expect(sent).toHaveLength(5);
+    expect(sent[3]!.h.marker).toBe(true);
+    expect(sent[3]!.at - sent[2]!.at).toBe(20);
+  });
+
   it('stop(id) removes one queued play and leaves the current one playing', () => {
     const { clock, player, sent } = setup();
     const a = player.play(pcm(tone(800)));
