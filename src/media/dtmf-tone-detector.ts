@@ -11,7 +11,9 @@
 //     rectangular window's sidelobes into a weak tone's bin; ±1.5 % frequency error costs up to
 //     0.8 dB of scalloping), so the check is at +6 / -10 dB: every key within the nominal limits
 //     is accepted (tested at the edges), and twist well beyond them is still rejected;
-//   - relative peak: the strongest row and column at least 8 dB above every other row/column;
+//   - relative peak: the strongest row and column at least 8 dB above every other row/column,
+//     plus what the other group's tone leaks into that bin (with 8 dB twist the row tone's
+//     sidelobes reach -13 dB re the column; without the allowance such keys were missed);
 //   - purity: the two tones carry at least `minToneFraction` (0.7) of the block's energy —
 //     speech, music and noise spread their energy, DTMF does not. spandsp uses 0.82, but a key
 //     at +1.5 % frequency error in 15 dB SNR measures 0.8–0.9; the espeak speech sample never
@@ -74,7 +76,11 @@ export class DtmfToneDetector {
   private readonly onDigitEnd: ((d: DetectedDtmfEnd) => void) | undefined;
   private readonly coef = new Float64Array(8); // rows 0–3, columns 4–7
   private readonly coef2 = new Float64Array(8); // at twice the frequency
-  /** leak[r*4+c]: share of column tone c's energy seen in row r's harmonic bin; leak[16+c*4+r] likewise. */
+  /**
+   * Leakage (see leakageTable): [r*4+c] column tone c into row r's harmonic bin; [16+c*4+r] row
+   * tone r into column c's harmonic bin; [32+c*4+r] column tone c into row bin r; [48+r*4+c] row
+   * tone r into column bin c.
+   */
   private readonly leak: Float64Array;
   private readonly power = new Float64Array(8);
   private readonly block: Float64Array;
@@ -206,12 +212,17 @@ export class DtmfToneDetector {
     const colE = p[c]!;
     if (rowE < this.threshold || colE < this.threshold) return -1;
     if (colE > rowE * this.highOverLow || rowE > colE * this.lowOverHigh) return -1;
-    for (let k = 0; k < 4; k++) if (k !== r && p[k]! * this.relPeak > rowE) return -1;
-    for (let k = 4; k < 8; k++) if (k !== c && p[k]! * this.relPeak > colE) return -1;
+    // Relative peak, allowing for the other group's tone leaking into this group's bins (a row
+    // tone 8 dB above the column leaks into the other column bins at about -13 dB re the column).
+    const ci = c - 4;
+    const leak = this.leak;
+    const rowFloor = Math.sqrt(rowE / this.relPeak);
+    const colFloor = Math.sqrt(colE / this.relPeak);
+    for (let k = 0; k < 4; k++) if (k !== r && Math.sqrt(p[k]!) > rowFloor + Math.sqrt(colE * leak[32 + ci * 4 + k]!)) return -1;
+    for (let k = 0; k < 4; k++) if (k !== ci && Math.sqrt(p[4 + k]!) > colFloor + Math.sqrt(rowE * leak[48 + r * 4 + k]!)) return -1;
     if (rowE + colE < this.toneFraction * energy) return -1;
 
     // 2nd harmonics: |h| ≤ |own/ratio| + |leak of the other tone|, amplitudes adding in phase at worst.
-    const ci = c - 4;
     const rowH = this.goertzel(this.coef2[r]!);
     if (Math.sqrt(rowH) > Math.sqrt(rowE / this.rowHarm) + Math.sqrt(colE * this.leak[r * 4 + ci]!)) return -1;
     const colH = this.goertzel(this.coef2[c]!);
@@ -235,7 +246,7 @@ const leakageTables = new Map<string, Float64Array>();
 
 /**
  * How much of each tone's energy (relative to what its own bin sees) appears in the other
- * group's 2nd-harmonic bins, worst case over phase and over ±2 % frequency error (a 1633 Hz tone
+ * group's bins and 2nd-harmonic bins, worst case over phase and over ±2 % frequency error (a 1633 Hz tone
  * 1.5 % high sits 46 Hz from 2 × 852 Hz). Computed once per block size and rate.
  */
 function leakageTable(n: number, rate: number, coef: Float64Array, coef2: Float64Array): Float64Array {
@@ -255,11 +266,13 @@ function leakageTable(n: number, rate: number, coef: Float64Array, coef2: Float6
     }
     return w;
   };
-  const leak = new Float64Array(32);
+  const leak = new Float64Array(64);
   for (let r = 0; r < 4; r++) {
     for (let c = 0; c < 4; c++) {
       leak[r * 4 + c] = worst(freqs[4 + c]!, coef[4 + c]!, coef2[r]!);
       leak[16 + c * 4 + r] = worst(freqs[r]!, coef[r]!, coef2[4 + c]!);
+      leak[32 + c * 4 + r] = worst(freqs[4 + c]!, coef[4 + c]!, coef[r]!);
+      leak[48 + r * 4 + c] = worst(freqs[r]!, coef[r]!, coef[4 + c]!);
     }
   }
   leakageTables.set(key, leak);
