@@ -1,7 +1,39 @@
 // The engine under test, in its own process (started by run.ts with an IPC channel):
 // starts a MediaEngine, creates N calls whose two legs both send to the sink, reports the
 // local ports, and measures its own CPU between 'mark' and 'report'.
+import { Worker } from 'node:worker_threads';
 import { MediaEngine } from '../../src/media/engine.ts';
+
+// Calibration: a bare node:dgram relay in the reference shape (worker threads, a socket pair per
+// stream, receive on A, send from B to the sink, nothing else). Run beside the engine at the same
+// moment it shows what the engine's own work costs on a machine that others load as well.
+const BARE_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const dgram = require('node:dgram');
+const { ports, sinkPort } = workerData;
+let bound = 0;
+for (const p of ports) {
+  const a = dgram.createSocket('udp4');
+  const b = dgram.createSocket('udp4');
+  a.on('message', (msg) => b.send(msg, sinkPort, '127.0.0.1'));
+  a.bind(p, '127.0.0.1', () => { if (++bound === ports.length * 2) parentPort.postMessage('ready'); });
+  b.bind(p + 1, '127.0.0.1', () => { if (++bound === ports.length * 2) parentPort.postMessage('ready'); });
+}`;
+const bareWorkers: Worker[] = [];
+
+async function startBare(streams: number, workers: number, min: number, sinkPort: number): Promise<number[]> {
+  const all: number[] = [];
+  for (let i = 0; i < streams; i++) all.push(min + 2 * i);
+  const per = Math.ceil(streams / workers);
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) => {
+      const worker = new Worker(BARE_WORKER, { eval: true, workerData: { ports: all.slice(w * per, (w + 1) * per), sinkPort } });
+      bareWorkers.push(worker);
+      return new Promise((r) => worker.once('message', r));
+    }),
+  );
+  return all;
+}
 
 interface SetupMsg {
   op: 'setup';
@@ -10,6 +42,7 @@ interface SetupMsg {
   workers: number;
   portRange: { min: number; max: number };
   codecs: 'same' | 'remap' | 'transcode';
+  impl: 'engine' | 'bare';
 }
 type Msg = SetupMsg | { op: 'mark' } | { op: 'report' } | { op: 'exit' };
 
@@ -23,7 +56,9 @@ const send = (m: unknown): void => {
 
 process.on('message', async (m: Msg) => {
   try {
-    if (m.op === 'setup') {
+    if (m.op === 'setup' && m.impl === 'bare') {
+      send({ op: 'ready', ports: await startBare(m.calls * 2, m.workers, m.portRange.min, m.sinkPort) });
+    } else if (m.op === 'setup') {
       engine = await MediaEngine.start({ workers: m.workers, portRange: m.portRange, host: '127.0.0.1', rtpTimeoutS: 0 });
       const sink = { address: '127.0.0.1', port: m.sinkPort };
       // The generator sends from one socket to both legs and the sink never answers, so the legs
@@ -45,10 +80,11 @@ process.on('message', async (m: Msg) => {
     } else if (m.op === 'report') {
       const c = process.cpuUsage(cpu0);
       const wall = (performance.now() - t0) / 1000;
-      const stats = await engine!.stats();
+      const stats = engine === undefined ? null : await engine.stats();
       send({ op: 'report', cpuUserS: c.user / 1e6, cpuSysS: c.system / 1e6, wallS: wall, stats });
     } else if (m.op === 'exit') {
       await engine?.close();
+      await Promise.all(bareWorkers.map((w) => w.terminate()));
       process.exit(0);
     }
   } catch (e) {

@@ -6,7 +6,7 @@
 // summary with the highest passing call count. Every run is bounded in time.
 //
 //   node --import tsx bench/media-relay/run.ts [--steps 200,500,1000,1400,1600] [--duration 10]
-//        [--workers 2] [--codecs same|remap|transcode] [--profile DIR] [--tools DIR]
+//        [--workers 2] [--codecs same|remap|transcode] [--impl engine|bare|both] [--profile DIR] [--tools DIR]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     workers: { type: 'string', default: '2' },
     codecs: { type: 'string', default: 'same' },
+    // engine | bare | both (both: each step runs the bare node:dgram relay right after the engine)
+    impl: { type: 'string', default: 'engine' },
     profile: { type: 'string' },
     tools: { type: 'string', default: '/work/shared/tools/rtp-load' },
     'port-min': { type: 'string', default: '30000' },
@@ -105,13 +107,13 @@ function startHost(profileDir?: string): { child: ChildProcess; request: (m: obj
   return { child, request };
 }
 
-async function step(calls: number, profileDir?: string): Promise<Record<string, unknown>> {
+async function step(calls: number, impl: 'engine' | 'bare', profileDir?: string): Promise<Record<string, unknown>> {
   const streams = calls * 2;
   const { child: host, request } = startHost(profileDir);
   try {
     await request({}, 'hello', 20_000);
     const ready = await request(
-      { op: 'setup', calls, sinkPort, workers, portRange: { min: portMin, max: portMin + calls * 4 + 200 }, codecs },
+      { op: 'setup', calls, sinkPort, workers, portRange: { min: portMin, max: portMin + calls * 4 + 200 }, codecs, impl },
       'ready',
       60_000,
     );
@@ -134,9 +136,10 @@ async function step(calls: number, profileDir?: string): Promise<Record<string, 
     const p99ms = s.p99_us! / 1000;
     const cpuS = rep.cpuUserS! + rep.cpuSysS!;
     return {
+      impl,
       calls,
       streams,
-      codecs,
+      codecs: impl === 'bare' ? 'same' : codecs,
       workers,
       sent: g.sent,
       received: s.received,
@@ -161,15 +164,18 @@ async function step(calls: number, profileDir?: string): Promise<Record<string, 
   }
 }
 
-let best = 0;
+const impls: Array<'engine' | 'bare'> = values.impl === 'both' ? ['engine', 'bare'] : [values.impl as 'engine' | 'bare'];
+const best: Record<string, number> = {};
 for (const calls of steps) {
-  const profileDir = values.profile && calls === steps[steps.length - 1] ? values.profile : undefined;
-  try {
-    const r = await step(calls, profileDir);
-    console.log(JSON.stringify(r));
-    if (r.pass && calls > best) best = calls;
-  } catch (e) {
-    console.log(JSON.stringify({ calls, error: (e as Error).message }));
+  for (const impl of impls) {
+    const profileDir = values.profile && impl === 'engine' && calls === steps[steps.length - 1] ? values.profile : undefined;
+    try {
+      const r = await step(calls, impl, profileDir);
+      console.log(JSON.stringify(r));
+      if (r.pass && calls > (best[impl] ?? 0)) best[impl] = calls;
+    } catch (e) {
+      console.log(JSON.stringify({ impl, calls, error: (e as Error).message }));
+    }
   }
 }
 console.log(JSON.stringify({ summary: true, codecs, workers, duration_s: duration, highest_passing_calls: best, steps }));
