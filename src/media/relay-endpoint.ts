@@ -170,7 +170,7 @@ export class RelayEndpoint {
       return;
     }
     this.rtpIn++;
-    if (this.latched && from.port === this.dstPort && from.address === this.dstAddr) {
+    if (this.latched ? from.port === this.dstPort && from.address === this.dstAddr : !this.symmetric) {
       this.lastRtp = Date.now();
     } else if (!this.admit(msg, from)) {
       return;
@@ -187,10 +187,6 @@ export class RelayEndpoint {
 
   /** The slow path: a packet from a source that is not (or not yet) latched. */
   private admit(msg: Buffer, from: RemoteInfo): boolean {
-    if (!this.symmetric) {
-      this.lastRtp = Date.now();
-      return true;
-    }
     const h = readRtpHeader(msg, this.hdr);
     if (h === undefined || this.acceptedPt[h.payloadType] === 0) {
       this.droppedInvalid++;

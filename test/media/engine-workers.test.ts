@@ -52,4 +52,28 @@ describe('media workers', () => {
     const st = await engine.stats();
     expect(st.workers.map((w) => w.sessions).sort()).toEqual([1, 2]);
   });
+
+  it('reports worker stats periodically without being asked', async () => {
+    engine = await MediaEngine.start({ workers: 2, portRange: testPortRange(40), host: '127.0.0.1', statsIntervalMs: 50 });
+    await engine.createSession();
+    const seen = new Set<number>();
+    engine.on('stats', (w) => seen.add(w.worker));
+    for (let i = 0; i < 100 && seen.size < 2; i++) await sleep(10);
+    expect([...seen].sort()).toEqual([0, 1]);
+  });
+
+  it('asymmetric legs send to the signalled address and accept any source', async () => {
+    engine = await MediaEngine.start({ workers: 1, inThread: true, portRange: testPortRange(40), host: '127.0.0.1' });
+    const [gen, a, b] = [await Phone.open(), await Phone.open(), await Phone.open()];
+    phones.push(gen, a, b);
+    const s = await engine.createSession({
+      a: { remote: { address: '127.0.0.1', port: a.port }, symmetric: false },
+      b: { remote: { address: '127.0.0.1', port: b.port }, symmetric: false },
+    });
+    gen.rtp(s.a.port);
+    expect(await b.next()).toBeDefined();
+    gen.rtp(s.b.port);
+    expect((await a.next())?.from.port).toBe(s.a.port); // not back to gen
+    expect(await gen.next(100)).toBeUndefined();
+  });
 });
