@@ -155,16 +155,22 @@ const NONE = 0;
 const AUDIO = 1;
 const CONCEALED = 2;
 const SILENCE = 3;
-/** Consecutive rejected packets (late or duplicate) that mean the stream restarted below us. */
-const MAX_REJECT_RUN = 8;
+/** Rejected packets (late or duplicate) in a row, consecutive in sequence, that mean the stream restarted below us. */
+const MAX_REJECT_RUN = 16;
 /** Consecutive packets dropped late at playout that mean playout lost the timeline. */
 const MAX_LATE_RUN = 4;
 /** Frames between two inserted repeats when growing the delay in speech. */
 const STRETCH_SPACING = 3;
-/** Margin above target + one frame before a frame is dropped (no oscillation). */
-const SHRINK_MARGIN_MS = 5;
+/**
+ * A frame is dropped when the delay stays at or above the target without it. The delay is read
+ * against a transit base that moves by fractions of a millisecond as old packets age out of its
+ * window; this much below counts as equal (and is less than the 1 ms that growth needs to act).
+ */
+const SHRINK_TOLERANCE_MS = 0.5;
 /** A timestamp jumping forward this much earlier than any arrival so far is a sender clock jump. */
 const EARLY_TOLERANCE_MS = 40;
+/** Room below the first packet of a new stream for its reordered predecessors. */
+const SPLICE_GAP = 16;
 
 export class JitterBuffer {
   private readonly rate: number; // clock units per ms
@@ -193,7 +199,9 @@ export class JitterBuffer {
   private oldRefExtTs = 0;
   private probationSeq = -1;
   private rejectRun = 0;
+  private rejectSeq = -2;
   private restartPending = false;
+  private splice = -1; // first extended sequence number of a new stream while the old one drains
   private opening = true; // no packet played since the numbering began: reordering may lower playSeq
   private frameSamples: number;
   private lastIncrement = 0;
@@ -261,7 +269,7 @@ export class JitterBuffer {
       this.idle = false;
       this.begin(header);
     } else if (header.ssrc !== this.ssrc || this.restartPending) {
-      if (!this.restartPending && header.ssrc === this.prevSsrc) return this.reject('late'); // stragglers of the old stream
+      if (!this.restartPending && header.ssrc === this.prevSsrc) return this.reject('late', header.sequence); // stragglers of the old stream
       if (header.ssrc !== this.ssrc) this.prevSsrc = this.ssrc;
       this.restartPending = false;
       this.resync(header);
@@ -296,10 +304,10 @@ export class JitterBuffer {
       if (this.opening && this.refExtSeq - extSeq < this.capacity && slot.extSeq !== extSeq) {
         this.playSeq = extSeq; // before playout starts, an earlier packet may still open the stream
       } else {
-        return this.reject(slot.extSeq === extSeq ? 'duplicate' : 'late');
+        return this.reject(slot.extSeq === extSeq ? 'duplicate' : 'late', header.sequence);
       }
     }
-    if (slot.extSeq === extSeq && slot.state !== FREE) return this.reject('duplicate');
+    if (slot.extSeq === extSeq && slot.state !== FREE) return this.reject('duplicate', header.sequence);
     if (extSeq - this.playSeq >= this.capacity) this.overflow(extSeq);
     if (slot.state === BUFFERED) this.drop(slot, 'discarded'); // cannot happen while the window holds
 
@@ -333,12 +341,17 @@ export class JitterBuffer {
     const half = this.frameSamples / 2;
     for (;;) {
       const p = this.firstBuffered();
+      if (this.splice >= 0 && p !== undefined && p.extSeq >= this.splice) {
+        this.splice = -1; // the old stream has played out: anchor the new one
+        this.anchorPending = true;
+      }
+      const draining = this.splice >= 0; // the transit base belongs to the new stream: no delay decisions
       if (this.anchorPending) {
         if (p === undefined) return this.started ? this.fill(true) : this.empty;
         const at = this.started ? this.nextDueMs : nowMs;
         const desired = p.extTs / this.rate + this.estimator.baseTransitMs() + target;
-        if (at - desired > this.maxDelayMs - target && this.count > 1) {
-          this.drop(p, 'discarded'); // stale after a stall or overflow: skip to the present
+        if (at - desired > this.maxDelayMs - target + 0.001) {
+          this.drop(p, 'late'); // playing it now would exceed the maximum delay
           continue;
         }
         if (at + this.slackMs < desired) return this.started ? this.fill(true) : this.empty;
@@ -357,7 +370,7 @@ export class JitterBuffer {
           this.anchorPending = true;
           continue;
         }
-        if (this.lastKind !== AUDIO && this.delayNow() - d / this.rate <= this.maxDelayMs + 0.001) {
+        if (!draining && this.lastKind !== AUDIO && this.delayNow() - d / this.rate <= this.maxDelayMs + 0.001) {
           this.playTs = p.extTs; // rewind: the concealment so far becomes added delay
           return this.play(p);
         }
@@ -376,15 +389,21 @@ export class JitterBuffer {
         this.anchorPending = true;
         continue;
       }
+      if (draining) return this.play(p);
       const delay = this.delayNow();
-      if (target > delay + 1 && this.lastKind === AUDIO && this.framesSinceStretch >= STRETCH_SPACING) {
+      if (
+        target > delay + 1 &&
+        delay + this.frameMs() <= this.maxDelayMs + 0.001 &&
+        this.lastKind === AUDIO &&
+        this.framesSinceStretch >= STRETCH_SPACING
+      ) {
         this.framesSinceStretch = 0;
         return this.fill(false); // grow: one repeated frame, the position stays
       }
       if (
         this.lastKind === AUDIO &&
-        delay >= target + this.frameMs() + SHRINK_MARGIN_MS &&
-        (nowMs - this.lastShrinkMs >= this.shrinkIntervalMs || delay > this.maxDelayMs + this.frameMs())
+        delay - this.frameMs() >= target - SHRINK_TOLERANCE_MS &&
+        (nowMs - this.lastShrinkMs >= this.shrinkIntervalMs || delay > this.maxDelayMs)
       ) {
         const q = this.slotOf(p.extSeq + 1);
         if (q !== undefined && q.extTs > p.extTs && q.extTs - p.extTs <= 2 * this.frameSamples) {
@@ -400,7 +419,7 @@ export class JitterBuffer {
 
   /** Current playout delay in ms (the target before playout is anchored). */
   get delayMs(): number {
-    return this.started && !this.anchorPending ? this.delayNow() : this.estimator.targetMs();
+    return this.started && !this.anchorPending && this.splice < 0 ? this.delayNow() : this.estimator.targetMs();
   }
 
   stats(): JitterBufferStats {
@@ -441,19 +460,32 @@ export class JitterBuffer {
     this.lateRun = 0;
     this.anchorPending = true;
     this.opening = true;
+    this.splice = -1;
   }
 
+  /**
+   * A new stream (SSRC or sequence restart). Its numbering is spliced in after the old stream's
+   * highest packet plus a gap for its own reordering, so packets of the old stream still in the
+   * buffer play out first; then playout re-anchors on the new stream.
+   */
   private resync(h: RtpHeader): void {
     this.counts.resyncs++;
-    this.flush();
-    // Extended numbers keep growing across re-syncs so that old slot numbers never match.
-    const seqBase = this.refExtSeq + 2 * this.capacity + 0x10000;
+    const oldHigh = this.refExtSeq;
+    const oldPlaySeq = this.playSeq;
+    const drain = this.started && !this.anchorPending && this.count > 0;
+    if (!drain) this.flush();
     const tsBase = this.refExtTs + 0x100000000;
     this.begin(h);
-    this.refExtSeq = seqBase + h.sequence;
-    this.refExtTs = tsBase + h.timestamp;
-    this.playSeq = this.refExtSeq;
-    this.ssrc = h.ssrc;
+    this.refExtSeq = oldHigh + 1 + SPLICE_GAP;
+    this.refExtTs = tsBase;
+    if (drain) {
+      this.playSeq = oldPlaySeq;
+      this.splice = oldHigh + 1;
+      this.anchorPending = false;
+    } else {
+      this.playSeq = this.refExtSeq;
+      this.splice = -1;
+    }
     this.estimator.rebase();
   }
 
@@ -492,10 +524,12 @@ export class JitterBuffer {
     return Math.round((arrivalMs - base) * this.rate);
   }
 
-  private reject(kind: 'duplicate' | 'late'): PushResult {
+  private reject(kind: 'duplicate' | 'late', sequence: number): PushResult {
     if (kind === 'duplicate') this.counts.duplicates++;
     else this.counts.late++;
-    if (++this.rejectRun >= MAX_REJECT_RUN) {
+    this.rejectRun = sequence === ((this.rejectSeq + 1) & 0xffff) ? this.rejectRun + 1 : 1;
+    this.rejectSeq = sequence;
+    if (this.rejectRun >= MAX_REJECT_RUN) {
       // Everything is behind the playout point: the sender restarted below it (or the stream we
       // took for stragglers is the only one left). Start over on the next packet.
       this.rejectRun = 0;
