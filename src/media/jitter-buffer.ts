@@ -24,8 +24,9 @@
 //     suppression): re-anchor — play it at the target delay after its earliest arrival, which
 //     moves the delay to the target in either direction without touching speech.
 // Between talk spurts the delay follows the target by inserting one repeated frame (at most
-// every third frame) when the target is above the delay, and by dropping one frame (at most every
-// `shrinkIntervalMs`) when the delay is a frame and a margin above the target.
+// every third frame, never past the maximum) when the target is above the delay, and by dropping
+// one frame (at most every `shrinkIntervalMs`, at once above the maximum) when the delay would
+// still be at or above the target without it.
 //
 // Discontinuities. A new SSRC, or a sequence jump beyond the ring confirmed by the next packet
 // (RFC 3550 §A.1 probation), re-syncs: the buffer is flushed and the next packet re-anchored,
@@ -169,6 +170,8 @@ const STRETCH_SPACING = 3;
 const SHRINK_TOLERANCE_MS = 0.5;
 /** A timestamp jumping forward this much earlier than any arrival so far is a sender clock jump. */
 const EARLY_TOLERANCE_MS = 40;
+/** A reordered packet whose timestamp is further than this from where its number puts it is not placed. */
+const REORDER_TOLERANCE_MS = 10_000;
 /** Room below the first packet of a new stream for its reordered predecessors. */
 const SPLICE_GAP = 16;
 
@@ -293,10 +296,12 @@ export class JitterBuffer {
     let extTs: number;
     if (delta > 0) {
       extTs = this.timestampOfNewest(header, delta, arrivalMs);
-    } else if (this.jumpExtSeq >= 0 && extSeq < this.jumpExtSeq) {
-      extTs = this.oldRefExtTs + timestampDelta(this.oldRefTs, header.timestamp);
     } else {
-      extTs = this.refExtTs + timestampDelta(this.refTs, header.timestamp);
+      extTs = this.timestampOfOlder(header, delta);
+      if (Number.isNaN(extTs)) {
+        this.counts.discarded++; // on neither side of a clock jump: cannot be placed
+        return 'discarded';
+      }
     }
 
     const slot = this.slots[extSeq & this.mask]!;
@@ -522,6 +527,30 @@ export class JitterBuffer {
       return expected;
     }
     return Math.round((arrivalMs - base) * this.rate);
+  }
+
+  /**
+   * Extended timestamp of a packet at or below the highest one: on the timeline before the last
+   * clock jump if its sequence number is, else on the current one. A packet whose timestamp fits
+   * neither (it was sent on the other side of the jump than its number says) gets the other
+   * timeline, or NaN when that does not fit either.
+   */
+  private timestampOfOlder(h: RtpHeader, delta: number): number {
+    const expected = this.refExtTs + delta * this.frameSamples;
+    const current = this.refExtTs + timestampDelta(this.refTs, h.timestamp);
+    if (this.jumpExtSeq < 0) return Math.abs(current - expected) <= this.reorderToleranceSamples() ? current : Number.NaN;
+    const old = this.oldRefExtTs + timestampDelta(this.oldRefTs, h.timestamp);
+    const preferred = this.refExtSeq + delta < this.jumpExtSeq ? old : current;
+    const other = preferred === old ? current : old;
+    const tol = this.reorderToleranceSamples();
+    if (Math.abs(preferred - expected) <= tol) return preferred;
+    if (Math.abs(other - expected) <= tol) return other;
+    return Number.NaN;
+  }
+
+  /** How far a reordered packet's timestamp may stray from where its number puts it (a pause in between). */
+  private reorderToleranceSamples(): number {
+    return REORDER_TOLERANCE_MS * this.rate;
   }
 
   private reject(kind: 'duplicate' | 'late', sequence: number): PushResult {
