@@ -9,9 +9,12 @@
 // offset = actual send time − the packet's slot on the playout clock's grid (anchor + 20 ms × k,
 // negative when the timer fired a little early); drift = actual elapsed time between the first
 // and the last packet − 20 ms × (packets − 1). The grid moves only if the player re-anchored
-// after a stall (reported as `reanchors`).
+// after a stall (reported as `reanchors`, the grid shift they add up to as `reanchorShiftMs`);
+// `driftExcludingReanchorsMs` is the drift of the pacing itself. `eventLoopDelayMs` shows how
+// much of any lateness was the event loop being held up (a loaded machine), not the player.
 
 import dgram from 'node:dgram';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PlayoutClock, realClock } from '../src/media/playout-clock.ts';
 import { Player } from '../src/media/player.ts';
 
@@ -63,6 +66,8 @@ for (let i = 0; i < playerCount; i++) {
   player.play({ format: 'pcm16', samples: prompt }, { loop: true });
 }
 
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 await new Promise<void>((resolve) => {
@@ -75,6 +80,7 @@ await new Promise<void>((resolve) => {
 });
 for (const p of players) p.close();
 const wall = performance.now() - wall0;
+loopDelay.disable();
 const cpu = process.cpuUsage(cpu0);
 await new Promise((r) => setTimeout(r, 200));
 rx?.close();
@@ -91,6 +97,14 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const intervals = new Float64Array(count - 1);
 for (let k = 1; k < count; k++) intervals[k - 1] = times[k]! - times[k - 1]!;
 intervals.sort();
+// Re-anchoring after a stall moves the grid forward by the time not caught up; what is left
+// once those shifts are taken out is the pacing's own drift.
+let reanchorShift = 0;
+let stalls = 0;
+for (let k = 1; k < count; k++) {
+  reanchorShift += ideal[k]! - ideal[k - 1]! - 20;
+  if (times[k]! - times[k - 1]! > 60) stalls++;
+}
 
 console.log(
   JSON.stringify(
@@ -116,6 +130,10 @@ console.log(
       idealElapsedMs: 20 * (count - 1),
       actualElapsedMs: round(times[count - 1]! - times[0]!),
       driftMs: round(times[count - 1]! - times[0]! - 20 * (count - 1)),
+      reanchorShiftMs: round(reanchorShift),
+      driftExcludingReanchorsMs: round(times[count - 1]! - times[0]! - 20 * (count - 1) - reanchorShift),
+      gapsOver60Ms: stalls,
+      eventLoopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
       reanchors: players[0]!.stats.reanchors,
       clockTicks: clock.stats.ticks,
       clockSkippedTicks: clock.stats.skippedTicks,
