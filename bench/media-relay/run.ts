@@ -6,7 +6,7 @@
 // summary with the highest passing call count. Every run is bounded in time.
 //
 //   node --import tsx bench/media-relay/run.ts [--steps 200,500,1000,1400,1600] [--duration 10]
-//        [--workers 2] [--codecs same|remap|transcode] [--impl engine|bare|both] [--profile DIR] [--tools DIR]
+//        [--workers 2] [--codecs same|remap|transcode] [--impl engine,bare,c] [--profile DIR] [--tools DIR]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,7 +20,9 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     workers: { type: 'string', default: '2' },
     codecs: { type: 'string', default: 'same' },
-    // engine | bare | both (both: each step runs the bare node:dgram relay right after the engine)
+    // engine | bare | c, or a comma list: each step runs them one after the other, so the bare
+    // node:dgram relay and the C epoll relay (tools/rtp-load relay -m epoll, one thread) calibrate
+    // the engine's figures against the machine's state at that moment
     impl: { type: 'string', default: 'engine' },
     profile: { type: 'string' },
     tools: { type: 'string', default: '/work/shared/tools/rtp-load' },
@@ -107,9 +109,38 @@ function startHost(profileDir?: string): { child: ChildProcess; request: (m: obj
   return { child, request };
 }
 
-async function step(calls: number, impl: 'engine' | 'bare', profileDir?: string): Promise<Record<string, unknown>> {
+type Impl = 'engine' | 'bare' | 'c';
+
+/** The C epoll relay as a host: stream i is received on portMin+i and sent to the sink. */
+function startCRelay(streams: number): { child: ChildProcess; request: (m: object, expect: string, ms: number) => Promise<HostMsg> } {
+  let ready!: () => void;
+  const up = new Promise<void>((r) => (ready = r));
+  const relay = runJson(join(bin, 'relay'), ['-m', 'epoll', '-n', String(streams), '-a', String(portMin), '-B', String(portMin + streams + 100), '-d', String(sinkPort)], (duration + 120) * 1000, (s) => {
+    if (s.includes('READY')) ready();
+  });
+  let t0 = performance.now();
+  const request = async (_m: object, expect: string, ms: number): Promise<HostMsg> => {
+    if (expect === 'hello') return { op: 'hello' };
+    if (expect === 'ready') {
+      await withTimeout(up, ms, 'C relay start');
+      return { op: 'ready', ports: Array.from({ length: streams }, (_, i) => portMin + i) };
+    }
+    if (expect === 'marked') {
+      t0 = performance.now();
+      return { op: 'marked' };
+    }
+    // report: the relay prints its rusage on SIGTERM (its setup is negligible)
+    const wallS = (performance.now() - t0) / 1000;
+    relay.child.kill('SIGTERM');
+    const r = await relay.result;
+    return { op: 'report', cpuUserS: r.cpu_user, cpuSysS: r.cpu_sys, wallS };
+  };
+  return { child: relay.child, request };
+}
+
+async function step(calls: number, impl: Impl, profileDir?: string): Promise<Record<string, unknown>> {
   const streams = calls * 2;
-  const { child: host, request } = startHost(profileDir);
+  const { child: host, request } = impl === 'c' ? startCRelay(streams) : startHost(profileDir);
   try {
     await request({}, 'hello', 20_000);
     const ready = await request(
@@ -159,12 +190,13 @@ async function step(calls: number, impl: 'engine' | 'bare', profileDir?: string)
       pass: lossPct < 0.1 && p99ms < 20,
     };
   } finally {
-    host.send({ op: 'exit' });
+    if (impl === 'c') host.kill('SIGTERM');
+    else host.send({ op: 'exit' });
     await withTimeout(new Promise((r) => host.on('exit', r)), 10_000, 'engine host exit').catch(() => host.kill('SIGKILL'));
   }
 }
 
-const impls: Array<'engine' | 'bare'> = values.impl === 'both' ? ['engine', 'bare'] : [values.impl as 'engine' | 'bare'];
+const impls = values.impl.split(',') as Impl[];
 const best: Record<string, number> = {};
 for (const calls of steps) {
   for (const impl of impls) {
