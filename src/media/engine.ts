@@ -6,7 +6,7 @@
 // while the other workers keep relaying. Modelled on mediasoup's Worker/channel split.
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
@@ -38,7 +38,7 @@ export interface MediaEngineOptions {
   portRange: PortRange;
   /** Address the RTP sockets bind to (default 0.0.0.0). */
   host?: string;
-  /** Address to put into SDP (media.advertised_address); default `host`. */
+  /** Address to put into SDP (media.advertised_address); default `host`, or for 0.0.0.0 the first external IPv4. */
   advertisedAddress?: string;
   /** No RTP for this long on a leg → rtpTimeout (default 60; 0 = off). */
   rtpTimeoutS?: number;
@@ -124,6 +124,15 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(code, { eval: true, workerData });
 }
 
+/** The bind address when it is a real one; for 0.0.0.0 the first external IPv4 of this host (loopback if none). */
+function defaultAdvertisedAddress(host: string): string {
+  if (host !== '0.0.0.0') return host;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  }
+  return '127.0.0.1';
+}
+
 function rebuildError(e: { name: string; message: string }): Error {
   if (e.name === 'PortsExhaustedError') return new PortsExhaustedError(e.message);
   if (e.name === 'MediaCommandError') return new MediaCommandError(e.message);
@@ -198,13 +207,15 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   private readonly options: MediaEngineOptions;
   private readonly slots: Slot[] = [];
   private readonly sessionSlot = new Map<string, Slot>();
+  /** Sessions whose createSession has not been answered: a worker dying meanwhile fails the call instead. */
+  private readonly creating = new Set<string>();
   private nextSession = 1;
   private closed = false;
 
   private constructor(options: MediaEngineOptions) {
     super();
     this.options = options;
-    this.address = options.advertisedAddress ?? options.host ?? '0.0.0.0';
+    this.address = options.advertisedAddress ?? defaultAdvertisedAddress(options.host ?? '0.0.0.0');
   }
 
   static async start(options: MediaEngineOptions): Promise<MediaEngine> {
@@ -255,7 +266,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     if (slot.backend !== backend || this.closed) return;
     const wasRunning = slot.alive; // a replacement that dies before it is ready is not restarted again
     slot.alive = false;
-    const ended = [...slot.sessions];
+    const ended = [...slot.sessions].filter((id) => !this.creating.has(id));
     slot.sessions.clear();
     for (const id of ended) this.sessionSlot.delete(id);
     // the thread's sockets closed with it: its port slice is free for the replacement
@@ -282,6 +293,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     for (const slot of candidates) {
       slot.sessions.add(sessionId); // counted as load at once, so concurrent creates spread
       this.sessionSlot.set(sessionId, slot);
+      this.creating.add(sessionId);
       try {
         const r = (await slot.backend.call({ op: 'createSession', sessionId, options })) as CreateSessionResult;
         return { sessionId, worker: slot.index, address: this.address, a: r.a, b: r.b };
@@ -290,6 +302,8 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
         this.sessionSlot.delete(sessionId);
         if (!(e instanceof PortsExhaustedError)) throw e;
         exhausted = e;
+      } finally {
+        this.creating.delete(sessionId);
       }
     }
     throw exhausted ?? new PortsExhaustedError();

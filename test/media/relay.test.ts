@@ -102,6 +102,40 @@ describe.each([
     await engine.destroy(s.sessionId);
   });
 
+  it('a re-INVITE to a new address restarts latching: replies go to the new address until a packet arrives', async () => {
+    const [a, moved, b] = [await open(), await open(), await open()];
+    const s = await engine.createSession({ a: { remote: remoteOf(a) }, b: { remote: remoteOf(b) } });
+    a.rtp(s.a.port);
+    expect(await b.next()).toBeDefined();
+    await engine.update(s.sessionId, 'a', { remote: remoteOf(moved) });
+    let st = await engine.sessionStats(s.sessionId);
+    expect(st.a.latched).toBe(false);
+    expect(st.a.peer?.port).toBe(moved.port);
+    b.rtp(s.b.port);
+    expect((await moved.next())?.from.port).toBe(s.a.port);
+    expect(await a.next(100)).toBeUndefined();
+    moved.rtp(s.a.port); // the first packet latches again, at once
+    expect(await b.next()).toBeDefined();
+    st = await engine.sessionStats(s.sessionId);
+    expect(st.a.latched).toBe(true);
+    await engine.destroy(s.sessionId);
+  });
+
+  it('does not forward before connect (connect: false), relays after', async () => {
+    const [a, b] = [await open(), await open()];
+    const s = await engine.createSession({ a: { remote: remoteOf(a) }, b: { remote: remoteOf(b) }, connect: false });
+    a.rtp(s.a.port);
+    expect(await b.next(100)).toBeUndefined();
+    await engine.connect(s.sessionId);
+    a.rtp(s.a.port);
+    expect(await b.next()).toBeDefined();
+    await engine.disconnect(s.sessionId);
+    a.rtp(s.a.port);
+    expect(await b.next(100)).toBeUndefined();
+    expect((await engine.sessionStats(s.sessionId)).a.droppedNoPeer).toBe(2);
+    await engine.destroy(s.sessionId);
+  });
+
   it('remaps payload types between legs (telephone-event 101 → 96 and back)', async () => {
     const [a, b] = [await open(), await open()];
     const s = await engine.createSession({
