@@ -357,6 +357,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   /** Test hook: makes worker `index` exit as if it had crashed (worker threads only). */
   async crashWorker(index: number): Promise<void> {
     const slot = this.slots[index];
+    if (this.options.inThread) throw new MediaCommandError('crashWorker needs worker threads');
     if (slot === undefined || !slot.alive) throw new MediaCommandError(`no running media worker ${index}`);
     await slot.backend.call({ op: 'crash' }).catch(() => undefined);
   }
