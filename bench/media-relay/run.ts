@@ -1,5 +1,5 @@
 // Media relay benchmark: the engine runs in its own process (engine-host.ts); the load comes
-// from the reference C instruments (/work/shared/tools/rtp-load: gen sends N paced 20 ms
+// from the reference C instruments (../shared/tools/rtp-load: gen sends N paced 20 ms
 // G.711-sized RTP streams over loopback, sink measures loss and one-way latency). A call is
 // two streams: gen → endpoint A → (relay) → sink, and gen → endpoint B → (relay) → sink.
 // Pass = loss < 0.1 % and p99 one-way latency < 20 ms. Prints one JSON line per step and a
@@ -25,7 +25,8 @@ const { values } = parseArgs({
     // the engine's figures against the machine's state at that moment
     impl: { type: 'string', default: 'engine' },
     profile: { type: 'string' },
-    tools: { type: 'string', default: '/work/shared/tools/rtp-load' },
+    // shared/ sits beside the repository (the team's checkout layout and CI's)
+    tools: { type: 'string', default: fileURLToPath(new URL('../../../shared/tools/rtp-load', import.meta.url)) },
     'port-min': { type: 'string', default: '30000' },
     'sink-port': { type: 'string', default: '29990' },
   },
