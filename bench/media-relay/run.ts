@@ -6,13 +6,18 @@
 // summary with the highest passing call count. Every run is bounded in time.
 //
 //   node --import tsx bench/media-relay/run.ts [--steps 200,500,1000,1400,1600] [--duration 10]
-//        [--workers 2] [--codecs same|remap|transcode] [--impl engine,bare,c] [--profile DIR] [--tools DIR]
+//        [--workers 2] [--codecs same|remap|transcode] [--impl engine,bare,c,rtpengine] [--profile DIR] [--tools DIR]
+//
+// --impl rtpengine: the same load through rtpengine (Debian rtpengine-daemon, userspace
+// forwarding --table=-1, --num-threads = --workers), started once by this driver on loopback and
+// driven over its ng protocol (ng.ts): per call offer + answer, then the measurement, then delete.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NgClient, deleteCall, pool, setupCall } from './ng.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,10 @@ const { values } = parseArgs({
     tools: { type: 'string', default: fileURLToPath(new URL('../../../shared/tools/rtp-load', import.meta.url)) },
     'port-min': { type: 'string', default: '30000' },
     'sink-port': { type: 'string', default: '29990' },
+    // rtpengine: binary, ng control port and its RTP port range (apart from ours at --port-min)
+    rtpengine: { type: 'string', default: 'rtpengine' },
+    'ng-port': { type: 'string', default: '22223' },
+    'rtpengine-ports': { type: 'string', default: '40000-59999' },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -37,6 +46,7 @@ const workers = Number(values.workers);
 const codecs = values.codecs as 'same' | 'remap' | 'transcode';
 const sinkPort = Number(values['sink-port']);
 const portMin = Number(values['port-min']);
+const impls = values.impl.split(',') as Impl[];
 
 const tmp = mkdtempSync(join(tmpdir(), 'media-relay-bench-'));
 const bin = join(tmp, 'bin');
@@ -110,7 +120,99 @@ function startHost(profileDir?: string): { child: ChildProcess; request: (m: obj
   return { child, request };
 }
 
-type Impl = 'engine' | 'bare' | 'c';
+type Impl = 'engine' | 'bare' | 'c' | 'rtpengine';
+type Host = { child: ChildProcess; request: (m: object, expect: string, ms: number) => Promise<HostMsg>; close?: () => Promise<void> };
+
+// rtpengine: one daemon for the whole run (started on first use, killed at exit), log in tmp.
+let rte: { child: ChildProcess; ng: NgClient; log: string } | undefined;
+let rteCalls = 0;
+const clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** utime + stime of a process (all threads), seconds, from /proc/PID/stat. */
+function procCpu(pid: number): { user: number; sys: number } {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / clkTck, sys: Number(f[12]) / clkTck };
+}
+
+async function ensureRtpengine(): Promise<NonNullable<typeof rte>> {
+  if (rte !== undefined && rte.child.exitCode === null) return rte;
+  const [pmin, pmax] = values['rtpengine-ports'].split('-');
+  const log = join(tmp, 'rtpengine.log');
+  const fd = openSync(log, 'a');
+  const args = [
+    '--config-file=none', '--foreground', '--log-stderr', '--log-level=4',
+    '--table=-1', '--interface=127.0.0.1', `--listen-ng=127.0.0.1:${values['ng-port']}`,
+    `--port-min=${pmin}`, `--port-max=${pmax}`, `--num-threads=${workers}`, '--delete-delay=0',
+  ];
+  // bounded: the whole run cannot last longer than this
+  const limitMs = steps.length * impls.length * (duration + 180) * 1000;
+  const child = spawn(values.rtpengine, args, { stdio: ['ignore', fd, fd], timeout: limitMs, killSignal: 'SIGKILL' });
+  closeSync(fd);
+  child.on('error', (e) => console.error(`rtpengine: ${e.message}`));
+  const ng = await NgClient.open(Number(values['ng-port']));
+  const t0 = performance.now();
+  for (;;) {
+    try {
+      await ng.cmd({ command: 'ping' }, 300, 1);
+      break;
+    } catch (e) {
+      if (child.exitCode !== null || performance.now() - t0 > 10_000) {
+        ng.close();
+        child.kill('SIGKILL');
+        throw new Error(`rtpengine did not start (${(e as Error).message}); log: ${readFileSync(log, 'utf8').slice(-800)}`);
+      }
+    }
+  }
+  rte = { child, ng, log };
+  return rte;
+}
+
+async function stopRtpengine(): Promise<void> {
+  if (rte === undefined) return;
+  const { child, ng } = rte;
+  ng.close();
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  await withTimeout(gone, 5000, 'rtpengine exit').catch(() => child.kill('SIGKILL'));
+}
+process.on('exit', () => {
+  if (rte !== undefined && rte.child.exitCode === null && rte.child.signalCode === null) rte.child.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+/** rtpengine as a host: per call offer + answer (both SDPs point at the sink), delete on close. */
+async function startRtpengineHost(calls: number): Promise<Host> {
+  const { child, ng } = await ensureRtpengine();
+  const tag = `s${++rteCalls}`;
+  let cpu0 = procCpu(child.pid!);
+  let t0 = performance.now();
+  let created = 0;
+  const request = async (_m: object, expect: string, _ms: number): Promise<HostMsg> => {
+    if (expect === 'hello') return { op: 'hello' };
+    if (expect === 'ready') {
+      const pairs = await pool(calls, 32, async (i) => {
+        const r = await setupCall(ng, tag, i, sinkPort);
+        created = Math.max(created, i + 1);
+        return r;
+      });
+      return { op: 'ready', ports: pairs.flat() };
+    }
+    if (expect === 'marked') {
+      cpu0 = procCpu(child.pid!);
+      t0 = performance.now();
+      return { op: 'marked' };
+    }
+    const c = procCpu(child.pid!);
+    return { op: 'report', cpuUserS: c.user - cpu0.user, cpuSysS: c.sys - cpu0.sys, wallS: (performance.now() - t0) / 1000 };
+  };
+  const close = async (): Promise<void> => {
+    const failed = (await pool(Math.max(created, calls), 32, (i) => deleteCall(ng, tag, i).then(() => 0, () => 1))).reduce((a, b) => a + b, 0);
+    if (failed > 0 && failed < calls) console.error(`rtpengine: ${failed} deletes failed`);
+  };
+  return { child, request, close };
+}
 
 /** The C epoll relay as a host: stream i is received on portMin+i and sent to the sink. */
 function startCRelay(streams: number): { child: ChildProcess; request: (m: object, expect: string, ms: number) => Promise<HostMsg> } {
@@ -141,7 +243,8 @@ function startCRelay(streams: number): { child: ChildProcess; request: (m: objec
 
 async function step(calls: number, impl: Impl, profileDir?: string): Promise<Record<string, unknown>> {
   const streams = calls * 2;
-  const { child: host, request } = impl === 'c' ? startCRelay(streams) : startHost(profileDir);
+  const h: Host = impl === 'c' ? startCRelay(streams) : impl === 'rtpengine' ? await startRtpengineHost(calls) : startHost(profileDir);
+  const { child: host, request, close } = h;
   try {
     await request({}, 'hello', 20_000);
     const ready = await request(
@@ -174,7 +277,7 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
       impl,
       calls,
       streams,
-      codecs: impl === 'bare' ? 'same' : codecs,
+      codecs: impl === 'bare' || impl === 'rtpengine' ? 'same' : codecs,
       workers,
       sent: g.sent,
       received: s.received,
@@ -186,8 +289,10 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
       max_ms: s.max_us! / 1000,
       zero_streams: s.zero_streams,
       engine_cpu_pct: Number(((100 * cpuS) / rep.wallS!).toFixed(1)),
-      engine_cpu_user_s: rep.cpuUserS,
-      engine_cpu_sys_s: rep.cpuSysS,
+      // percent of one core per relayed call (two streams)
+      engine_cpu_pct_per_call: Number(((100 * cpuS) / rep.wallS! / calls).toFixed(3)),
+      engine_cpu_user_s: Number(rep.cpuUserS!.toFixed(3)),
+      engine_cpu_sys_s: Number(rep.cpuSysS!.toFixed(3)),
       engine_us_per_packet: Number(((cpuS * 1e6) / g.sent!).toFixed(2)),
       gen_max_lag_ms: g.max_lag_ms,
       loadavg_1m_before: Number(load0!.toFixed(2)),
@@ -195,13 +300,13 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
       pass: lossPct < 0.1 && (p99ms < 20 || (impl === 'engine' && codecs === 'transcode')),
     };
   } finally {
-    if (impl === 'c') host.kill('SIGTERM');
+    if (close !== undefined) await withTimeout(close(), 30_000, 'rtpengine delete').catch((e) => console.error((e as Error).message));
+    else if (impl === 'c') host.kill('SIGTERM');
     else host.send({ op: 'exit' });
-    await withTimeout(new Promise((r) => host.on('exit', r)), 10_000, 'engine host exit').catch(() => host.kill('SIGKILL'));
+    if (close === undefined) await withTimeout(new Promise((r) => host.on('exit', r)), 10_000, 'engine host exit').catch(() => host.kill('SIGKILL'));
   }
 }
 
-const impls = values.impl.split(',') as Impl[];
 const best: Record<string, number> = {};
 for (const calls of steps) {
   for (const impl of impls) {
@@ -215,4 +320,6 @@ for (const calls of steps) {
     }
   }
 }
-console.log(JSON.stringify({ summary: true, codecs, workers, duration_s: duration, highest_passing_calls: best, steps }));
+const ratio = best.engine !== undefined && best.rtpengine ? { engine_to_rtpengine: Number((best.engine / best.rtpengine).toFixed(2)) } : {};
+console.log(JSON.stringify({ summary: true, codecs, workers, duration_s: duration, highest_passing_calls: best, ...ratio, steps, loadavg: loadavg().map((l) => Number(l.toFixed(2))) }));
+await stopRtpengine();
