@@ -10,7 +10,15 @@ import { availableParallelism, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type {
+  CollectDigitsArgs,
   CreateSessionResult,
+  DtmfEvent,
+  PlayArgs,
+  PlayDoneEvent,
+  PlayStarted,
+  RecordDoneEvent,
+  RecordResult,
+  SendDtmfArgs,
   FromWorker,
   LegConfig,
   LegName,
@@ -24,12 +32,31 @@ import type {
   WorkerStats,
 } from './media-protocol.ts';
 import { MediaWorkerCore } from './media-worker.ts';
+import { DEFAULT_PROMPT_DIR } from './prompt-library.ts';
 import { MediaCommandError } from './media-protocol.ts';
 import { PortsExhaustedError, splitPortRange, type PortRange } from './port-allocator.ts';
 
 export { PortsExhaustedError } from './port-allocator.ts';
 export { MediaCommandError } from './media-protocol.ts';
-export type { Codec, LegConfig, LegName, LegStats, RemoteAddress, SessionOptions, SessionStats, WorkerStats } from './media-protocol.ts';
+export type {
+  Codec,
+  CollectDigitsArgs,
+  DtmfEvent,
+  LegConfig,
+  LegName,
+  LegStats,
+  PlayArgs,
+  PlayDoneEvent,
+  PromptRef,
+  RecordDoneEvent,
+  RecordResult,
+  RemoteAddress,
+  SendDtmfArgs,
+  SessionOptions,
+  SessionStats,
+  ToneSpec,
+  WorkerStats,
+} from './media-protocol.ts';
 
 export interface MediaEngineOptions {
   /** Worker threads (default: one per core). In-thread mode runs this many cores on the main thread. */
@@ -52,6 +79,8 @@ export interface MediaEngineOptions {
   inThread?: boolean;
   /** Start a replacement when a worker dies (default true). */
   respawn?: boolean;
+  /** Prompt directories searched in order (tenant greetings first); default the repository's media/prompts. */
+  promptDirs?: string[];
 }
 
 export interface SessionInfo {
@@ -91,6 +120,12 @@ export interface MediaEngineEvents {
   sessionEnded: [SessionEndedEvent];
   stats: [WorkerStats];
   workerExit: [WorkerExitEvent];
+  /** A digit detected on a leg with collectDigits on. */
+  dtmf: [DtmfEvent];
+  /** A play ended: 'finished', 'stopped' (stopPlay, destroy) or 'interrupted' (a digit). */
+  playDone: [PlayDoneEvent];
+  /** A recording was closed (stopRecord, destroy, or a write error in `error`). */
+  recordDone: [RecordDoneEvent];
 }
 
 /** How the facade talks to one worker: a thread, or the same core in-thread. */
@@ -232,6 +267,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
         relatchSilenceMs: options.relatchSilenceMs ?? 2000,
         relatchPackets: options.relatchPackets ?? 3,
         statsIntervalMs: options.statsIntervalMs ?? 0,
+        promptDirs: options.promptDirs ?? [DEFAULT_PROMPT_DIR],
       };
       engine.slots.push({ index: i, init, backend: undefined as unknown as Backend, alive: false, sessions: new Set() });
     }
@@ -258,8 +294,25 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   }
 
   private onWorkerEvent(e: MediaEvent): void {
-    if (e.type === 'rtpTimeout') this.emit('rtpTimeout', { sessionId: e.sessionId, leg: e.leg, silentMs: e.silentMs });
-    else this.emit('stats', e.stats);
+    switch (e.type) {
+      case 'rtpTimeout':
+        this.emit('rtpTimeout', { sessionId: e.sessionId, leg: e.leg, silentMs: e.silentMs });
+        break;
+      case 'stats':
+        this.emit('stats', e.stats);
+        break;
+      case 'dtmf':
+        this.emit('dtmf', { sessionId: e.sessionId, leg: e.leg, digit: e.digit, durationMs: e.durationMs, source: e.source });
+        break;
+      case 'playDone':
+        this.emit('playDone', { sessionId: e.sessionId, leg: e.leg, playId: e.playId, reason: e.reason, packets: e.packets });
+        break;
+      case 'recordDone': {
+        const { type: _type, ...rest } = e;
+        this.emit('recordDone', rest);
+        break;
+      }
+    }
   }
 
   private onWorkerDeath(slot: Slot, backend: Backend, code: number): void {
@@ -337,6 +390,56 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     this.sessionSlot.delete(sessionId);
     slot.sessions.delete(sessionId);
     if (slot.alive) await slot.backend.call({ op: 'destroy', sessionId });
+  }
+
+  /**
+   * Plays prompts / files / tones to a leg's phone in its G.711 codec, continuing the leg's
+   * outgoing stream; relayed audio toward that phone is replaced while it plays. Plays queue.
+   * Ends with a `playDone` event carrying the returned playId. Unknown prompt or unplayable
+   * file → MediaCommandError.
+   */
+  async play(sessionId: string, leg: LegName, args: PlayArgs): Promise<PlayStarted> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'play', sessionId, leg, args })) as PlayStarted;
+  }
+
+  /** Stops the play `playId` on a leg (or all its plays): playDone 'stopped'. Returns how many ended. */
+  async stopPlay(sessionId: string, leg: LegName, playId?: number): Promise<number> {
+    const r = (await this.slotOf(sessionId).backend.call({ op: 'stopPlay', sessionId, leg, ...(playId === undefined ? {} : { playId }) })) as { stopped: number };
+    return r.stopped;
+  }
+
+  /** Turns on DTMF detection for a leg (RFC 4733, and with `inband` the tone detector): `dtmf` events. */
+  async collectDigits(sessionId: string, leg: LegName, args: CollectDigitsArgs = {}): Promise<void> {
+    await this.slotOf(sessionId).backend.call({ op: 'collectDigits', sessionId, leg, args });
+  }
+
+  /** Turns DTMF detection off for a leg. */
+  async stopDigits(sessionId: string, leg: LegName): Promise<void> {
+    await this.slotOf(sessionId).backend.call({ op: 'stopDigits', sessionId, leg });
+  }
+
+  /** Sends one digit to a leg's phone as RFC 4733 events (e.g. from SIP INFO); resolves when sent. */
+  async sendDtmf(sessionId: string, leg: LegName, digit: string, args: SendDtmfArgs = {}): Promise<{ durationMs: number }> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'sendDtmf', sessionId, leg, digit, args })) as { durationMs: number };
+  }
+
+  /**
+   * Records both legs' incoming audio to a stereo 8 kHz WAV at `path` (left = A, right = B)
+   * until stopRecord or destroy (→ `recordDone`). Relaying is unaffected.
+   */
+  async record(sessionId: string, args: { path: string }): Promise<{ path: string }> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'record', sessionId, args })) as { path: string };
+  }
+
+  /** Finalises the session's recording; null when it was not recording. */
+  async stopRecord(sessionId: string): Promise<RecordResult | null> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'stopRecord', sessionId })) as RecordResult | null;
+  }
+
+  /** Reserved for the conference mixer: answered with a MediaCommandError for now. */
+  async mix(sessionId: string, args: unknown = {}): Promise<never> {
+    await this.slotOf(sessionId).backend.call({ op: 'mix', sessionId, args });
+    throw new MediaCommandError('mix is not implemented yet');
   }
 
   async sessionStats(sessionId: string): Promise<SessionStats> {

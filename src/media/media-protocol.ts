@@ -2,7 +2,7 @@
 // (media-worker.ts): commands in, replies and events out. Only control traffic crosses this
 // line — never a packet, and never one message per packet.
 
-/** A command the worker cannot carry out: unknown session, bad address, not implemented yet. */
+/** A command the worker cannot carry out: unknown session, bad address, unknown prompt, not implemented yet. */
 export class MediaCommandError extends Error {
   constructor(message: string) {
     super(message);
@@ -91,7 +91,64 @@ export interface WorkerStats {
   dropped: number;
 }
 
-/** Commands the facade sends. `play`/`record`/`collectDigits`/`mix` are reserved for the modules built next. */
+/** A shipped or tenant prompt by id; language defaults to the library's fallback (en). */
+export interface PromptRef {
+  id: string;
+  language?: string;
+}
+
+/** A generated tone: the sum of sines at `hz` (empty = silence) for `ms`, each at `dbm0` (default -13). */
+export interface ToneSpec {
+  hz: number[];
+  ms: number;
+  dbm0?: number;
+}
+
+/** What to play: prompts, then files (8 kHz mono WAV paths), then tones, back to back as one play. */
+export interface PlayArgs {
+  prompts?: PromptRef[];
+  files?: string[];
+  tones?: ToneSpec[];
+  /** Repeat until stopped or interrupted. */
+  loop?: boolean;
+  /** A DTMF digit detected on the leg (collectDigits) ends the play with 'interrupted'. */
+  interruptible?: boolean;
+}
+
+export interface PlayStarted {
+  playId: number;
+}
+
+/** DTMF detection on one leg. */
+export interface CollectDigitsArgs {
+  /** RFC 4733 telephone-event payload type; default the leg's telephone-event codec, else 101. */
+  telephoneEventPt?: number;
+  /** Detect RFC 4733 packets (default true). */
+  rfc4733?: boolean;
+  /** Also decode the leg's G.711 audio and run the Goertzel tone detector (default false). */
+  inband?: boolean;
+}
+
+export interface SendDtmfArgs {
+  /** Tone duration (default 100 ms, at least 40). */
+  durationMs?: number;
+  /** telephone-event payload type; default the leg's telephone-event codec, else 101. */
+  payloadType?: number;
+  /** Power level 0–63 (-dBm0), default 10. */
+  volume?: number;
+}
+
+export interface RecordArgs {
+  /** The WAV file to write (stereo 8 kHz PCM16: left = leg A, right = leg B); chosen by the main thread. */
+  path: string;
+}
+
+export interface RecordResult {
+  path: string;
+  seconds: number;
+}
+
+/** Commands the facade sends. `mix` is reserved for the conference mixer. */
 export type MediaCommand =
   | { op: 'createSession'; sessionId: string; options: SessionOptions }
   | { op: 'connect'; sessionId: string }
@@ -100,7 +157,14 @@ export type MediaCommand =
   | { op: 'destroy'; sessionId: string }
   | { op: 'stats' }
   | { op: 'sessionStats'; sessionId: string }
-  | { op: 'play' | 'record' | 'collectDigits' | 'mix'; sessionId: string; leg?: LegName; args: unknown }
+  | { op: 'play'; sessionId: string; leg: LegName; args: PlayArgs }
+  | { op: 'stopPlay'; sessionId: string; leg: LegName; playId?: number }
+  | { op: 'collectDigits'; sessionId: string; leg: LegName; args: CollectDigitsArgs }
+  | { op: 'stopDigits'; sessionId: string; leg: LegName }
+  | { op: 'sendDtmf'; sessionId: string; leg: LegName; digit: string; args: SendDtmfArgs }
+  | { op: 'record'; sessionId: string; args: RecordArgs }
+  | { op: 'stopRecord'; sessionId: string }
+  | { op: 'mix'; sessionId: string; leg?: LegName; args: unknown }
   /** Test hook: the worker thread exits at once, as if it had crashed. */
   | { op: 'crash' };
 
@@ -109,10 +173,38 @@ export interface CreateSessionResult {
   b: LocalPorts;
 }
 
+export interface DtmfEvent {
+  sessionId: string;
+  leg: LegName;
+  digit: string;
+  durationMs: number;
+  source: 'rfc4733' | 'inband';
+}
+
+export interface PlayDoneEvent {
+  sessionId: string;
+  leg: LegName;
+  playId: number;
+  reason: 'finished' | 'stopped' | 'interrupted';
+  /** RTP packets the play sent. */
+  packets: number;
+}
+
+export interface RecordDoneEvent {
+  sessionId: string;
+  path: string;
+  seconds: number;
+  /** Set when the recording ended because writing failed. */
+  error?: string;
+}
+
 /** Events a worker reports. */
 export type MediaEvent =
   | { type: 'rtpTimeout'; sessionId: string; leg: LegName; silentMs: number }
-  | { type: 'stats'; stats: WorkerStats };
+  | { type: 'stats'; stats: WorkerStats }
+  | ({ type: 'dtmf' } & DtmfEvent)
+  | ({ type: 'playDone' } & PlayDoneEvent)
+  | ({ type: 'recordDone' } & RecordDoneEvent);
 
 /** Worker settings, fixed for its life. */
 export interface WorkerInit {
@@ -127,6 +219,8 @@ export interface WorkerInit {
   relatchPackets: number;
   /** Period of `stats` events; 0 = none. */
   statsIntervalMs: number;
+  /** Prompt directories searched in order (PromptLibrary); default the shipped media/prompts. */
+  promptDirs?: string[];
 }
 
 /** Wire format on the worker's port. */

@@ -3,6 +3,9 @@
 // in-thread for tests; the bottom of this file binds it to a worker thread's parentPort when
 // the file is loaded as a worker (workerData.mediaWorker). Replies and events go out as
 // messages; nothing is posted per packet — rtpTimeout comes from a sweep, stats on a timer.
+// Media features (play, sendDtmf, collectDigits, record — session-media.ts) are created for a
+// session by its first such command; their events (playDone, dtmf, recordDone) are per play,
+// digit or recording, never per packet.
 import { createSocket, type Socket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -12,15 +15,20 @@ import {
   type LegName,
   type MediaCommand,
   type MediaEvent,
+  type LegConfig,
   type SessionOptions,
   type SessionStats,
   type ToWorker,
   type WorkerInit,
   type WorkerStats,
+  type PlayStarted,
 } from './media-protocol.ts';
+import { playItems } from './play-request.ts';
 import { PortAllocator } from './port-allocator.ts';
+import { DEFAULT_PROMPT_DIR, PromptLibrary } from './prompt-library.ts';
 import { RelayEndpoint } from './relay-endpoint.ts';
 import { RelaySession } from './relay-session.ts';
+import { SessionMedia } from './session-media.ts';
 
 /**
  * Destinations are IPv4 literals (SDP addresses are checked in RelayEndpoint.configure, latched
@@ -63,6 +71,11 @@ export class MediaWorkerCore {
   private readonly sessions = new Map<string, RelaySession>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly statsTimer: NodeJS.Timeout | null;
+  /** Media features of the sessions that asked for any (play, DTMF, recording). */
+  private readonly media = new Map<string, SessionMedia>();
+  /** Recorder ticks and DTMF timeouts; runs only while `media` is not empty. */
+  private featureTimer: NodeJS.Timeout | null = null;
+  private library: PromptLibrary | null = null;
 
   constructor(init: WorkerInit, emit: (e: MediaEvent) => void) {
     this.init = init;
@@ -86,7 +99,7 @@ export class MediaWorkerCore {
         this.session(cmd.sessionId).disconnect();
         return null;
       case 'update':
-        this.session(cmd.sessionId).update(cmd.leg, cmd.config);
+        this.update(cmd.sessionId, cmd.leg, cmd.config);
         return null;
       case 'destroy':
         return this.destroy(cmd.sessionId);
@@ -94,11 +107,68 @@ export class MediaWorkerCore {
         return this.workerStats();
       case 'sessionStats':
         return this.session(cmd.sessionId).stats() satisfies SessionStats;
+      case 'play': {
+        const items = playItems(cmd.args, this.prompts());
+        const m = this.mediaOf(cmd.sessionId);
+        return { playId: m.leg(checkLeg(cmd.leg)).play(items, { loop: cmd.args.loop === true, interruptible: cmd.args.interruptible === true }) } satisfies PlayStarted;
+      }
+      case 'stopPlay':
+        return { stopped: this.media.get(this.session(cmd.sessionId).id)?.leg(checkLeg(cmd.leg)).stopPlay(cmd.playId) ?? 0 };
+      case 'collectDigits': {
+        const m = this.mediaOf(cmd.sessionId);
+        m.leg(checkLeg(cmd.leg)).collectDigits(cmd.args ?? {});
+        m.refreshTaps();
+        return null;
+      }
+      case 'stopDigits': {
+        const m = this.media.get(this.session(cmd.sessionId).id);
+        m?.leg(checkLeg(cmd.leg)).stopDigits();
+        m?.refreshTaps();
+        return null;
+      }
+      case 'sendDtmf':
+        return this.mediaOf(cmd.sessionId)
+          .leg(checkLeg(cmd.leg))
+          .sendDtmf(cmd.digit, cmd.args ?? {});
+      case 'record':
+        return this.mediaOf(cmd.sessionId).record(cmd.args?.path);
+      case 'stopRecord':
+        return this.media.get(this.session(cmd.sessionId).id)?.stopRecord() ?? null;
+      case 'mix':
+        throw new MediaCommandError(`media command 'mix' is not implemented yet (conference mixing)`);
       case 'crash':
         process.exit(70); // in a worker thread this ends the thread only
       default:
-        throw new MediaCommandError(`media command '${cmd.op}' is not implemented yet`);
+        throw new MediaCommandError(`unknown media command '${(cmd as { op: string }).op}'`);
     }
+  }
+
+  private prompts(): PromptLibrary {
+    return (this.library ??= new PromptLibrary(this.init.promptDirs ?? [DEFAULT_PROMPT_DIR]));
+  }
+
+  private mediaOf(id: string): SessionMedia {
+    const s = this.session(id);
+    let m = this.media.get(id);
+    if (m === undefined) {
+      m = new SessionMedia(s, this.emit);
+      this.media.set(id, m);
+      if (this.featureTimer === null) {
+        this.featureTimer = setInterval(() => this.tickFeatures(), 200);
+        this.featureTimer.unref();
+      }
+    }
+    return m;
+  }
+
+  private tickFeatures(): void {
+    const now = performance.now();
+    for (const m of this.media.values()) m.tick(now);
+  }
+
+  private update(id: string, leg: LegName, config: LegConfig): void {
+    this.session(id).update(leg, config);
+    this.media.get(id)?.refresh();
   }
 
   private session(id: string): RelaySession {
@@ -145,6 +215,15 @@ export class MediaWorkerCore {
     const s = this.sessions.get(id);
     if (s === undefined) return false;
     this.sessions.delete(id);
+    const m = this.media.get(id);
+    if (m !== undefined) {
+      this.media.delete(id);
+      m.close();
+      if (this.media.size === 0 && this.featureTimer !== null) {
+        clearInterval(this.featureTimer);
+        this.featureTimer = null;
+      }
+    }
     s.close();
     this.ports.release(s.a.port);
     this.ports.release(s.b.port);
@@ -199,6 +278,11 @@ export class MediaWorkerCore {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     for (const id of [...this.sessions.keys()]) this.destroy(id);
   }
+}
+
+function checkLeg(leg: LegName): LegName {
+  if (leg !== 'a' && leg !== 'b') throw new MediaCommandError(`no leg ${String(leg)}: legs are 'a' and 'b'`);
+  return leg;
 }
 
 /** Serialisable form of an error for the reply. */

@@ -28,6 +28,11 @@
 // latching, on a stranger's packet, or when the session rewrites packets (payload-type remap,
 // A↔µ transcoding — opt-in per session, compiled into a Rewrite table). Rewrites are done in
 // place: node hands every datagram its own Buffer, so nothing is copied or allocated.
+// Media features (session-media.ts) hook in through two fields that are null unless a session
+// asked for them, so the plain relay pays one null test each: `tap` sees every accepted RTP
+// packet from this endpoint's phone before it is rewritten (recording, DTMF detection), and
+// `egress` decides on, and may rewrite, every relayed packet toward this endpoint's phone
+// (suppressed while a prompt or DTMF is sent; renumbered into the leg's own stream after).
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { ALAW_TO_ULAW, ULAW_TO_ALAW } from './g711.ts';
 import type { Codec, LegStats, RemoteAddress } from './media-protocol.ts';
@@ -60,6 +65,10 @@ export class RelayEndpoint {
   peer: RelayEndpoint | null = null;
   /** Applied to packets received here before they leave through `peer`; null = transparent. */
   rewrite: Rewrite | null = null;
+  /** Sees each accepted RTP packet from this endpoint's phone, unmodified, synchronously (must not keep it). */
+  tap: ((msg: Buffer) => void) | null = null;
+  /** Relayed packets toward this endpoint's phone: false drops the packet; may rewrite its header in place. */
+  egress: ((msg: Buffer) => boolean) | null = null;
 
   // configuration
   private remote: RemoteAddress | null = null;
@@ -175,12 +184,14 @@ export class RelayEndpoint {
     } else if (!this.admit(msg, from)) {
       return;
     }
+    if (this.tap !== null) this.tap(msg);
     const out = this.peer;
     if (out === null || out.dstPort === 0) {
       this.droppedNoPeer++;
       return;
     }
     if (this.rewrite !== null && !this.applyRewrite(msg, this.rewrite)) return;
+    if (out.egress !== null && !out.egress(msg)) return;
     out.rtp.send(msg, out.dstPort, out.dstAddr);
     out.rtpOut++;
   };
@@ -283,6 +294,13 @@ export class RelayEndpoint {
     out.rtcpOut++;
   };
 
+  /** Sends a packet the worker made (prompt, DTMF) to this endpoint's phone; false when it has no address yet. */
+  sendOwn(packet: Buffer): boolean {
+    if (this.dstPort === 0) return false;
+    this.rtp.send(packet, this.dstPort, this.dstAddr);
+    return true;
+  }
+
   stats(): LegStats {
     return {
       rtpIn: this.rtpIn,
@@ -301,6 +319,8 @@ export class RelayEndpoint {
 
   close(): void {
     this.peer = null;
+    this.tap = null;
+    this.egress = null;
     this.rtp.removeAllListeners('message');
     this.rtcp.removeAllListeners('message');
     try {

@@ -79,6 +79,11 @@ export class RelaySession {
     return name === 'a' ? this.a : this.b;
   }
 
+  /** The signalling's current view of a leg (codecs for playback and DTMF). */
+  config(name: LegName): Readonly<LegConfig> {
+    return name === 'a' ? this.cfgA : this.cfgB;
+  }
+
   update(leg: LegName, config: LegConfig): void {
     validateLeg(leg, config);
     if (leg === 'a') this.cfgA = { ...this.cfgA, ...config };
