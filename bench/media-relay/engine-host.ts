@@ -1,6 +1,7 @@
 // The engine under test, in its own process (started by run.ts with an IPC channel):
 // starts a MediaEngine, creates N calls whose two legs both send to the sink, reports the
 // local ports, and measures its own CPU between 'mark' and 'report'.
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MediaEngine } from '../../src/media/engine.ts';
 
@@ -43,10 +44,14 @@ interface SetupMsg {
   portRange: { min: number; max: number };
   codecs: 'same' | 'remap' | 'transcode';
   impl: 'engine' | 'bare';
+  /** When set, every call records both legs (MediaEngine.record) to DIR/call-N.wav. */
+  recordDir?: string;
 }
 type Msg = SetupMsg | { op: 'mark' } | { op: 'report' } | { op: 'exit' };
 
 let engine: MediaEngine | undefined;
+let recordErrors = 0;
+let lastRecordError: string | undefined;
 let cpu0 = process.cpuUsage();
 let t0 = performance.now();
 
@@ -60,6 +65,12 @@ process.on('message', async (m: Msg) => {
       send({ op: 'ready', ports: await startBare(m.calls * 2, m.workers, m.portRange.min, m.sinkPort) });
     } else if (m.op === 'setup') {
       engine = await MediaEngine.start({ workers: m.workers, portRange: m.portRange, host: '127.0.0.1', rtpTimeoutS: 0 });
+      engine.on('recordDone', (e) => {
+        if (e.error !== undefined) {
+          recordErrors++;
+          lastRecordError = e.error;
+        }
+      });
       const sink = { address: '127.0.0.1', port: m.sinkPort };
       // The generator sends from one socket to both legs and the sink never answers, so the legs
       // are asymmetric (no latching): a symmetric leg would latch to the generator and send there.
@@ -71,6 +82,7 @@ process.on('message', async (m: Msg) => {
       for (let i = 0; i < m.calls; i++) {
         const s = await engine.createSession({ a: { remote: sink, symmetric: false, codecs: codecsA }, b: { remote: sink, symmetric: false, codecs: codecsB } });
         ports.push(s.a.port, s.b.port);
+        if (m.recordDir !== undefined) await engine.record(s.sessionId, { path: join(m.recordDir, `call-${i}.wav`) });
       }
       send({ op: 'ready', ports });
     } else if (m.op === 'mark') {
@@ -81,7 +93,7 @@ process.on('message', async (m: Msg) => {
       const c = process.cpuUsage(cpu0);
       const wall = (performance.now() - t0) / 1000;
       const stats = engine === undefined ? null : await engine.stats();
-      send({ op: 'report', cpuUserS: c.user / 1e6, cpuSysS: c.system / 1e6, wallS: wall, stats });
+      send({ op: 'report', cpuUserS: c.user / 1e6, cpuSysS: c.system / 1e6, wallS: wall, stats, recordErrors, lastRecordError });
     } else if (m.op === 'exit') {
       await engine?.close();
       await Promise.all(bareWorkers.map((w) => w.terminate()));

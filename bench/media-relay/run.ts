@@ -7,12 +7,16 @@
 //
 //   node --import tsx bench/media-relay/run.ts [--steps 200,500,1000,1400,1600] [--duration 10]
 //        [--workers 2] [--codecs same|remap|transcode] [--impl engine,bare,c,rtpengine] [--profile DIR] [--tools DIR]
+//        [--record]
+//
+// --record (engine only): every call records both legs to a stereo WAV (MediaEngine.record) in a
+// temp dir from call set-up to the end of the step; the files are measured and deleted after it.
 //
 // --impl rtpengine: the same load through rtpengine (Debian rtpengine-daemon, userspace
 // forwarding --table=-1, --num-threads = --workers), started once by this driver on loopback and
 // driven over its ng protocol (ng.ts): per call offer + answer, then the measurement, then delete.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     // the engine's figures against the machine's state at that moment
     impl: { type: 'string', default: 'engine' },
     profile: { type: 'string' },
+    record: { type: 'boolean', default: false },
     // shared/ sits beside the repository (the team's checkout layout and CI's)
     tools: { type: 'string', default: fileURLToPath(new URL('../../../shared/tools/rtp-load', import.meta.url)) },
     'port-min': { type: 'string', default: '30000' },
@@ -98,6 +103,8 @@ interface HostMsg {
   wallS?: number;
   message?: string;
   stats?: unknown;
+  recordErrors?: number;
+  lastRecordError?: string;
 }
 
 function startHost(profileDir?: string): { child: ChildProcess; request: (m: object, expect: string, ms: number) => Promise<HostMsg> } {
@@ -245,10 +252,13 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
   const streams = calls * 2;
   const h: Host = impl === 'c' ? startCRelay(streams) : impl === 'rtpengine' ? await startRtpengineHost(calls) : startHost(profileDir);
   const { child: host, request, close } = h;
+  const recordDir = values.record && impl === 'engine' ? join(tmp, `rec-${calls}`) : undefined;
+  if (recordDir !== undefined) mkdirSync(recordDir, { recursive: true });
+  let result: Record<string, unknown> | undefined;
   try {
     await request({}, 'hello', 20_000);
     const ready = await request(
-      { op: 'setup', calls, sinkPort, workers, portRange: { min: portMin, max: portMin + calls * 4 + 200 }, codecs, impl },
+      { op: 'setup', calls, sinkPort, workers, portRange: { min: portMin, max: portMin + calls * 4 + 200 }, codecs, impl, recordDir },
       'ready',
       60_000,
     );
@@ -273,9 +283,10 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
     const lossPct = (100 * (g.sent! - arrived)) / g.sent!;
     const p99ms = s.p99_us! / 1000;
     const cpuS = rep.cpuUserS! + rep.cpuSysS!;
-    return {
+    result = {
       impl,
       calls,
+      ...(recordDir === undefined ? {} : { record: true, record_errors: rep.recordErrors, ...(rep.lastRecordError ? { record_error: rep.lastRecordError } : {}) }),
       streams,
       codecs: impl === 'bare' || impl === 'rtpengine' ? 'same' : codecs,
       workers,
@@ -297,14 +308,22 @@ async function step(calls: number, impl: Impl, profileDir?: string): Promise<Rec
       gen_max_lag_ms: g.max_lag_ms,
       loadavg_1m_before: Number(load0!.toFixed(2)),
       loadavg_1m_after: Number(loadavg()[0]!.toFixed(2)),
-      pass: lossPct < 0.1 && (p99ms < 20 || (impl === 'engine' && codecs === 'transcode')),
+      pass: lossPct < 0.1 && (p99ms < 20 || (impl === 'engine' && codecs === 'transcode')) && !rep.recordErrors,
     };
   } finally {
     if (close !== undefined) await withTimeout(close(), 30_000, 'rtpengine delete').catch((e) => console.error((e as Error).message));
     else if (impl === 'c') host.kill('SIGTERM');
     else host.send({ op: 'exit' });
     if (close === undefined) await withTimeout(new Promise((r) => host.on('exit', r)), 10_000, 'engine host exit').catch(() => host.kill('SIGKILL'));
+    if (recordDir !== undefined) {
+      // the engine finalised every recording on close; sizes checked, then the files go
+      const files = readdirSync(recordDir);
+      const bytes = files.reduce((a, f) => a + statSync(join(recordDir, f)).size, 0);
+      if (result !== undefined) Object.assign(result, { record_files: files.length, record_mb: Number((bytes / 1e6).toFixed(1)) });
+      rmSync(recordDir, { recursive: true, force: true });
+    }
   }
+  return result!;
 }
 
 const best: Record<string, number> = {};
