@@ -1,13 +1,25 @@
 // src/media/: the media engine, pure TypeScript over node:dgram (ARCHITECTURE.md "Process model").
 //
 // What the rest of the PBX uses — only the facade; everything else runs inside media workers:
-//   MediaEngine (engine.ts)       sessions of two RTP legs relayed across worker threads:
-//                                 createSession / connect / update / destroy / stats, events
-//                                 rtpTimeout, sessionEnded, workerExit; PortsExhaustedError → 503.
+//   MediaEngine (engine.ts)       sessions of two RTP legs (A, B) relayed across worker threads:
+//                                 createSession / connect / disconnect / update / destroy / stats;
+//                                 play(session, leg, {prompts|files|tones, loop, interruptible}) → {playId},
+//                                   stopPlay(session, leg, playId?);
+//                                 collectDigits(session, leg, {telephoneEventPt, rfc4733, inband}), stopDigits;
+//                                 sendDtmf(session, leg, digit, {durationMs}) (SIP INFO → RFC 4733);
+//                                 record(session, {path}) / stopRecord (stereo WAV, A left, B right);
+//                                 mix reserved (answers MediaCommandError 'not implemented').
+//                                 Events rtpTimeout, sessionEnded, workerExit, stats,
+//                                 dtmf {sessionId, leg, digit, durationMs, source: rfc4733|inband},
+//                                 playDone {sessionId, leg, playId, reason: finished|stopped|interrupted, packets},
+//                                 recordDone {sessionId, path, seconds, error?}.
+//                                 PortsExhaustedError → 503; MediaCommandError for what a caller got wrong.
 //   parseDtmfInfo / formatDtmfInfo (dtmf-sip-info.ts)  SIP INFO DTMF bodies for call control.
 //   readPromptWav / MediaFormatError (wav-reader.ts), repairRecordings (wav-writer.ts).
 //
-// The building blocks the workers run (not yet behind engine commands play/record/collectDigits/mix):
+// Inside the workers (media-worker.ts runs them; session-media.ts + leg-media.ts put the building
+// blocks behind the commands above, opt-in per session so the plain relay path stays lean;
+// play-request.ts turns play arguments into audio):
 //   rtp-packet.ts        RTP header read/write, wrap-safe sequence/timestamp distance
 //   g711.ts              A-law/µ-law tables, A↔µ transcoding
 //   relay-endpoint.ts, relay-session.ts, port-allocator.ts, media-worker.ts, media-protocol.ts
@@ -15,7 +27,22 @@
 //   dtmf-receiver.ts, dtmf-sender.ts       RFC 4733; dtmf-tone-detector.ts / -generator.ts in-band
 //   player.ts, playout-clock.ts, prompt-library.ts   prompts as paced 20 ms RTP
 //   call-recorder.ts, wav-writer.ts        two-channel crash-safe recording
-export { MediaEngine, type MediaEngineOptions, type SessionInfo, type RtpTimeoutEvent, type SessionEndedEvent } from './engine.ts';
+export {
+  MediaEngine,
+  type MediaEngineOptions,
+  type SessionInfo,
+  type RtpTimeoutEvent,
+  type SessionEndedEvent,
+  type DtmfEvent,
+  type PlayDoneEvent,
+  type RecordDoneEvent,
+  type PlayArgs,
+  type PromptRef,
+  type ToneSpec,
+  type CollectDigitsArgs,
+  type SendDtmfArgs,
+  type RecordResult,
+} from './engine.ts';
 export { PortsExhaustedError } from './port-allocator.ts';
 export { MediaCommandError, type LegConfig, type SessionOptions } from './media-protocol.ts';
 export { parseDtmfInfo, formatDtmfInfo, sipInfoToRtpEvents, rtpEventToSipInfo } from './dtmf-sip-info.ts';
