@@ -41,6 +41,19 @@ describe('StreamFramer', () => {
     expect(out.messages.length).toBe(3);
   });
 
+  it('does not take stale bytes past the received data for the end of a head', () => {
+    // M1 leaves "\r\n" in the buffer right where M2's partial head stops after its own "\r\n".
+    const m1 = 'OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 0\r\n\r\n';
+    const m2 = 'OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 0\r\nX-Later: yes\r\n\r\n';
+    const cut = m1.length - 2;
+    expect(m2.slice(0, cut)).toBe(m1.slice(0, cut));
+    const { f, out } = collect();
+    f.push(Buffer.from(m1));
+    f.push(Buffer.from(m2.slice(0, cut)));
+    f.push(Buffer.from(m2.slice(cut)));
+    expect(out.messages).toEqual([m1, m2]);
+  });
+
   it('Content-Length: abc is an error with the head to answer 400 (no buffering forever)', () => {
     const { f, out } = collect();
     f.push(Buffer.from(msg(1).replace('Content-Length: 0', 'Content-Length: abc') + 'more bytes'));

@@ -93,7 +93,9 @@ export class StreamFramer {
       // Search the header end from where the last search stopped (minus 3 for a split CRLFCRLF).
       const from = Math.max(this.start, this.scanFrom - 3);
       const idx = b.indexOf('\r\n\r\n', from, 'latin1');
-      if (idx < 0 || idx >= this.end) {
+      // The buffer is larger than what arrived: a match must lie wholly before `end`, or stale
+      // bytes past it would complete a head that has not arrived yet.
+      if (idx < 0 || idx + 4 > this.end) {
         this.scanFrom = this.end;
         if (this.end - this.start > this.limits.maxHeaderSize) {
           this.fail(431, 'Headers Too Large', undefined);
