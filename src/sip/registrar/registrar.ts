@@ -1,8 +1,9 @@
 // REGISTER handling (RFC 3261 §10.3) with digest authentication.
 //
-// Order of work, cheapest rejection first: blocked source / scanner (dropped, no answer — the
-// ingress normally did this already) → To URI → digest → authorisation (the authenticated user
-// must be the To user) → Contact processing → write-through to the location service.
+// Order of work, cheapest rejection first: To URI → digest → authorisation (the authenticated
+// user must be the To user) → Contact processing → write-through to the location service.
+// Blocked sources and scanners never get here: the ingress (src/sip/ingress.ts) drops them
+// for every method before dispatch.
 //
 // DECISIONS
 // - Wrong password and unknown user: both answered with a fresh `401` challenge, identical in
@@ -38,7 +39,6 @@ import type { AuthFailureLimiter } from '../guard/auth-failure-limiter.ts';
 import { normalizeAddress } from '../guard/auth-failure-limiter.ts';
 import { contactKey, type LocationService } from './location.ts';
 import { parseUri, bareHost, unescapeUser } from '../uri.ts';
-import { blockedSourceDrops, sipScannerDropped } from '../../metrics.ts';
 import { RequestAuthenticator } from '../request-authenticator.ts';
 import { log as defaultLog, type Logger } from '../../log.ts';
 
@@ -49,8 +49,6 @@ export interface RegistrarOptions {
   limiter: AuthFailureLimiter;
   /** The authentication step shared with other requests (built from accounts/digest/limiter when omitted). */
   authenticator?: RequestAuthenticator;
-  /** Optional second check of the User-Agent (the ingress normally drops scanners first). */
-  scanner?: { isScanner(userAgent: string | undefined): boolean };
   /** Shortest registration accepted, s. Default 60. */
   minExpires?: number;
   /** Longest registration granted, s (longer requests are lowered). Default 3600. */
@@ -74,8 +72,6 @@ export class Registrar {
   readonly defaultExpires: number;
   private readonly location: LocationService;
   private readonly authenticator: RequestAuthenticator;
-  private readonly limiter: AuthFailureLimiter;
-  private readonly scanner: RegistrarOptions['scanner'];
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -83,8 +79,6 @@ export class Registrar {
     this.location = options.location;
     this.authenticator =
       options.authenticator ?? new RequestAuthenticator({ accounts: options.accounts, digest: options.digest, limiter: options.limiter, log: options.log });
-    this.limiter = options.limiter;
-    this.scanner = options.scanner;
     this.minExpires = options.minExpires ?? 60;
     this.maxExpires = options.maxExpires ?? 3600;
     this.defaultExpires = Math.min(options.defaultExpires ?? 3600, this.maxExpires);
@@ -111,15 +105,6 @@ export class Registrar {
       incoming.respond(405, 'Method Not Allowed', { headers: { Allow: 'REGISTER' } });
       return;
     }
-    if (this.limiter.isBlocked(source.address)) {
-      blockedSourceDrops.inc();
-      return;
-    }
-    if (this.scanner?.isScanner(req.headers['user-agent'])) {
-      sipScannerDropped.inc();
-      return;
-    }
-
     const to = req.headers.to ? parseUri(req.headers.to.uri) : undefined;
     if (!to || (to.scheme !== 'sip' && to.scheme !== 'sips')) {
       incoming.respond(400, 'Bad To Header');

@@ -4,6 +4,7 @@ import { ScannerFilter } from '../../../src/sip/guard/scanner-filter.ts';
 import { DigestAuthenticator, type DigestOptions } from '../../../src/sip/digest.ts';
 import { LocationService } from '../../../src/sip/registrar/location.ts';
 import { Registrar, type RegistrarOptions } from '../../../src/sip/registrar/registrar.ts';
+import { createIngress } from '../../../src/sip/ingress.ts';
 import type { Peer } from '../../../src/sip/message.ts';
 import { createLogger } from '../../../src/log.ts';
 import { authorize, FakeIncoming, parseChallenge, register, type RegisterSpec } from '../../support/sip-builder.ts';
@@ -27,14 +28,21 @@ export function createHarness(opts: { registrar?: Partial<RegistrarOptions>; dig
   const limiter = new AuthFailureLimiter({ store: blockStore, now: clock.now, log });
   const digest = new DigestAuthenticator({ now: clock.now, ...opts.digest });
   const registrar = new Registrar({
-    accounts, location, digest, limiter, now: clock.now, log, scanner: new ScannerFilter(), ...opts.registrar,
+    accounts, location, digest, limiter, now: clock.now, log, ...opts.registrar,
+  });
+  // REGISTERs enter through the ingress, as in the server: it drops blocked sources and scanners.
+  const ingress = createIngress({
+    sourceGuard: limiter,
+    userAgentGuard: new ScannerFilter(),
+    allow: ['REGISTER'],
+    handlers: { REGISTER: (incoming) => registrar.handle(incoming) },
   });
   let cseq = 1;
 
   /** Sends one REGISTER as given. */
   function send(spec: RegisterSpec, source: Peer = lan()): FakeIncoming {
     const incoming = new FakeIncoming(register({ ...spec, cseq: spec.cseq ?? cseq++ }), source);
-    registrar.handle(incoming);
+    ingress(incoming);
     return incoming;
   }
 
