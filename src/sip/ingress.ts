@@ -3,6 +3,7 @@
 // nobody handles get the RFC 3261 answer: 405 for methods we know, 501 for the rest.
 import type { IncomingRequest, RequestHandler } from './stack-api.ts';
 import { blockedSourceDrops, sipScannerDropped } from '../metrics.ts';
+import { KNOWN_METHODS } from './message.ts';
 
 export interface SourceGuard {
   isBlocked(address: string): boolean;
@@ -21,11 +22,6 @@ export interface IngressOptions {
   /** SIP option tags we support; a Require naming any other gets 420 (RFC 3261 §8.2.2.3). */
   supported?: readonly string[];
 }
-
-const KNOWN_METHODS = new Set([
-  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
-  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
-]);
 
 export function createIngress(options: IngressOptions): RequestHandler {
   const allowHeader = options.allow.join(', ');

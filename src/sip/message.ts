@@ -83,6 +83,12 @@ export function isRequest(m: SipMessage): m is SipRequest {
   return (m as SipRequest).method !== undefined;
 }
 
+/** The SIP methods registered with IANA that a PBX meets: 405 for these, 501 for others; metric labels. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
+  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+]);
+
 export type TransportKind = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** Where a message came from / goes to. `connectionId` pins a stream connection. */

@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { log as defaultLogger, type Logger } from '../log.ts';
 import { sipMalformed, sipRequests, sipResponses } from '../metrics.ts';
-import { isRequest, type Peer, type SipRequest, type SipResponse, type TransportKind, type Via } from './message.ts';
+import { isRequest, KNOWN_METHODS, type Peer, type SipRequest, type SipResponse, type TransportKind, type Via } from './message.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, parseMessage } from './parse.ts';
 import { newBranch } from './random-id.ts';
 import { buildResponse, serialize } from './serialize.ts';
@@ -54,7 +54,6 @@ export interface StackIncomingRequest extends IncomingRequest {
   readonly cancelled: boolean;
 }
 
-const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']);
 
 export interface StackStats {
   handlerErrors: number;
