@@ -1,12 +1,12 @@
 // DTMF through the media facade: collectDigits (RFC 4733 and in-band) and sendDtmf, over loopback.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaCommandError, type DtmfEvent } from '../../src/media/engine.ts';
 import { DtmfReceiver, type DtmfDigitEvent } from '../../src/media/dtmf-receiver.ts';
 import { buildDtmfEvent } from '../../src/media/dtmf-sender.ts';
 import { DtmfToneGenerator } from '../../src/media/dtmf-tone-generator.ts';
 import { encodeAlaw } from '../../src/media/g711.ts';
 import { readRtpHeader } from '../../src/media/rtp-packet.ts';
-import { Phone, sleep, testPortRange } from './relay-fixtures.ts';
+import { Phone, sleep, useTestEngine } from './relay-fixtures.ts';
 
 const CODECS = [
   { pt: 8, name: 'PCMA' },
@@ -18,25 +18,15 @@ describe.each([
   { mode: 'worker threads', inThread: false },
 ])('engine DTMF ($mode)', ({ inThread }) => {
   let engine: MediaEngine;
-  const phones: Phone[] = [];
   const events: DtmfEvent[] = [];
-  const open = async (): Promise<Phone> => {
-    const p = await Phone.open();
-    phones.push(p);
-    return p;
-  };
+  const suite = useTestEngine(inThread);
+  const open = suite.open;
   const session = async (a: Phone, b: Phone) =>
     engine.createSession({ a: { remote: { address: '127.0.0.1', port: a.port }, codecs: CODECS }, b: { remote: { address: '127.0.0.1', port: b.port }, codecs: CODECS } });
 
   beforeAll(async () => {
-    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0 });
+    engine = suite.engine;
     engine.on('dtmf', (e) => events.push(e));
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
-  afterEach(() => {
-    for (const p of phones.splice(0)) p.close();
   });
 
   it('RFC 4733 digits from a phone arrive as one dtmf event each, and are still relayed', async () => {

@@ -1,10 +1,10 @@
 // play / stopPlay through the media facade, in-thread and in worker threads, over loopback.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaCommandError, type PlayDoneEvent } from '../../src/media/engine.ts';
 import { buildDtmfEvent } from '../../src/media/dtmf-sender.ts';
 import { readRtpHeader, type RtpHeader } from '../../src/media/rtp-packet.ts';
 import { PromptLibrary } from '../../src/media/prompt-library.ts';
-import { Phone, sleep, testPortRange } from './relay-fixtures.ts';
+import { Phone, sleep, useTestEngine } from './relay-fixtures.ts';
 
 const PCMA = [
   { pt: 8, name: 'PCMA' },
@@ -40,23 +40,13 @@ describe.each([
   { mode: 'worker threads', inThread: false },
 ])('engine play ($mode)', ({ inThread }) => {
   let engine: MediaEngine;
-  const phones: Phone[] = [];
   const done: PlayDoneEvent[] = [];
-  const open = async (): Promise<Phone> => {
-    const p = await Phone.open();
-    phones.push(p);
-    return p;
-  };
+  const suite = useTestEngine(inThread);
+  const open = suite.open;
 
   beforeAll(async () => {
-    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0 });
+    engine = suite.engine;
     engine.on('playDone', (e) => done.push(e));
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
-  afterEach(() => {
-    for (const p of phones.splice(0)) p.close();
   });
 
   it('plays a prompt to leg A as continuous 20 ms RTP in its codec, replacing the relayed audio, and relays after', async () => {

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaCommandError, type RecordDoneEvent } from '../../src/media/engine.ts';
 import { LINEAR_TO_ULAW } from '../../src/media/g711.ts';
 import { readWav } from '../../src/media/wav-reader.ts';
-import { Phone, sleep, testPortRange } from './relay-fixtures.ts';
+import { Phone, sleep, useTestEngine } from './relay-fixtures.ts';
 
 function tone(hz: number, samples: number, from: number): Buffer {
   const b = Buffer.alloc(samples);
@@ -35,25 +35,17 @@ describe.each([
 ])('engine record ($mode)', ({ inThread }) => {
   let engine: MediaEngine;
   let dir: string;
-  const phones: Phone[] = [];
   const done: RecordDoneEvent[] = [];
-  const open = async (): Promise<Phone> => {
-    const p = await Phone.open();
-    phones.push(p);
-    return p;
-  };
+  const suite = useTestEngine(inThread);
+  const open = suite.open;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pbx-rec-'));
-    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0 });
+    engine = suite.engine;
     engine.on('recordDone', (e) => done.push(e));
   });
   afterAll(async () => {
-    await engine.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-  afterEach(() => {
-    for (const p of phones.splice(0)) p.close();
   });
 
   it.each([{ symmetric: true }, { symmetric: false }])('records both sides to a stereo WAV without changing the relay (symmetric $symmetric)', async ({ symmetric }) => {

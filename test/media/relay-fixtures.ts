@@ -1,7 +1,9 @@
 // Test "phones" for the relay tests: UDP sockets on 127.0.0.1 that send RTP/RTCP and wait for
 // what comes back, each wait bounded.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildRtpPacket } from '../../src/media/rtp-packet.ts';
+import { MediaEngine } from '../../src/media/engine.ts';
 
 export interface Received {
   msg: Buffer;
@@ -101,3 +103,32 @@ export function testPortRange(size: number): { min: number; max: number } {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Registers the hooks of an engine test suite: one engine (in-thread or one worker) for the
+ * suite, phones closed after each test. Read `engine` in tests or later hooks, not at definition.
+ */
+export function useTestEngine(inThread: boolean): { readonly engine: MediaEngine; open(): Promise<Phone> } {
+  const phones: Phone[] = [];
+  let engine: MediaEngine | undefined;
+  beforeAll(async () => {
+    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0 });
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+  afterEach(() => {
+    for (const p of phones.splice(0)) p.close();
+  });
+  return {
+    get engine() {
+      if (!engine) throw new Error('the engine starts in beforeAll');
+      return engine;
+    },
+    async open() {
+      const p = await Phone.open();
+      phones.push(p);
+      return p;
+    },
+  };
+}
