@@ -209,8 +209,9 @@ export class SipStack implements SipStackApi {
     sipRequests.inc({ method: KNOWN_METHODS.has(m.method) ? m.method : 'other' });
     this.stampVia(m, source);
 
+    const flow = flowOf(source);
     if (m.method === 'ACK') {
-      const tx = this.layer.findServer(m, flowOf(source));
+      const tx = this.layer.findServer(m, flow);
       if (tx instanceof InviteServerTransaction && tx.state === 'completed') {
         tx.receiveAck();
         return;
@@ -220,24 +221,24 @@ export class SipStack implements SipStackApi {
       return;
     }
 
-    const existing = this.layer.findServer(m, flowOf(source));
+    const existing = this.layer.findServer(m, flow);
     if (existing) {
       existing.receiveRetransmission();
       return;
     }
     if (m.method === 'CANCEL') {
-      this.handleCancel(m, source);
+      this.handleCancel(m, source, flow);
       return;
     }
-    const tx = this.layer.createServer(m, flowOf(source), this.responsePeer(m, source));
+    const tx = this.layer.createServer(m, flow, this.responsePeer(m, source));
     if (tx instanceof InviteServerTransaction) this.sendVia(tx, buildResponse(m, 100));
     this.deliver(m, source, tx);
   }
 
   /** RFC 3261 §9.2: a CANCEL is answered in its own transaction; the INVITE gets 487 unless the TU answered. */
-  private handleCancel(cancel: SipRequest, source: Peer): void {
-    const cancelTx = this.layer.createServer(cancel, flowOf(source), this.responsePeer(cancel, source));
-    const invite = this.layer.findInviteForCancel(cancel, flowOf(source));
+  private handleCancel(cancel: SipRequest, source: Peer, flow: string): void {
+    const cancelTx = this.layer.createServer(cancel, flow, this.responsePeer(cancel, source));
+    const invite = this.layer.findInviteForCancel(cancel, flow);
     if (!invite || invite.state === 'terminated') {
       this.sendVia(cancelTx, buildResponse(cancel, 481));
       return;
