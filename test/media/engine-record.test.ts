@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine, MediaCommandError, type RecordDoneEvent } from '../../src/media/engine.ts';
 import { LINEAR_TO_ULAW } from '../../src/media/g711.ts';
 import { readWav } from '../../src/media/wav-reader.ts';
-import { Phone, sleep, useTestEngine } from './relay-fixtures.ts';
+import { sleep, useTestEngine } from './relay-fixtures.ts';
 
 function tone(hz: number, samples: number, from: number): Buffer {
   const b = Buffer.alloc(samples);

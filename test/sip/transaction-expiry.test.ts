@@ -2,10 +2,10 @@
 // one timer per queue, never one per transaction; semantics as RFC 3261 §17 requires.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingLayer, request, TCP, UDP } from '../support/transaction-fixtures.ts';
-import type { Peer, SipRequest } from '../../src/sip/message.ts';
+import type { SipRequest } from '../../src/sip/message.ts';
 import { buildResponse } from '../../src/sip/serialize.ts';
 import { ExpiryQueue } from '../../src/sip/transaction/timers.ts';
-import { TransactionLayer, flowOf } from '../../src/sip/transaction/transaction-layer.ts';
+import { flowOf } from '../../src/sip/transaction/transaction-layer.ts';
 
 
 describe('shared expiry of transactions (fake timers)', () => {

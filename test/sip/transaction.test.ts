@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingLayer, request, TCP, UDP } from '../support/transaction-fixtures.ts';
-import type { Peer, SipRequest, SipResponse } from '../../src/sip/message.ts';
+import type { SipRequest, SipResponse } from '../../src/sip/message.ts';
 import { parseMessage } from '../../src/sip/parse.ts';
 import { buildResponse } from '../../src/sip/serialize.ts';
 import { TransactionLayer, flowOf } from '../../src/sip/transaction/transaction-layer.ts';
