@@ -37,6 +37,14 @@ export const extensionDecl = z
   })
   .strict();
 
+/** Per-tenant call settings a config may declare (the database holds them for other tenants). */
+const tenantCallSettings = {
+  /** Record every call of the tenant (R-BASIC-1). */
+  recording: z.boolean().default(true),
+  /** Recordings older than this are deleted by the retention job (default ~6 months). */
+  recording_retention_days: z.number().int().min(1).max(3650).default(183),
+};
+
 export const tenantName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'must start with a letter and use letters, digits, . _ - (max 63)');
@@ -53,6 +61,7 @@ export const tenantDecl = z
     name: tenantName,
     domain: sipDomain.optional(),
     default: z.boolean().default(false),
+    ...tenantCallSettings,
     extensions: z.array(extensionDecl).default([]),
   })
   .strict();
@@ -122,6 +131,45 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    media: z
+      .object({
+        /** Where RTP sockets bind. */
+        host: host.default('0.0.0.0'),
+        /** Address written into SDP (c=); default: sip.public_address, else the first non-internal IPv4. */
+        public_address: host.optional(),
+        rtp_port_min: z.number().int().min(1024).max(65534).default(10000),
+        rtp_port_max: z.number().int().min(1025).max(65535).default(20000),
+        /** Media worker threads; 0 = one per core. */
+        workers: z.number().int().min(0).max(64).default(0),
+        /** No RTP on a leg for this long ends the call (0 = never). */
+        rtp_timeout_s: z.number().int().min(0).max(3600).default(60),
+      })
+      .strict()
+      .refine((m) => m.rtp_port_max - m.rtp_port_min >= 3, { message: 'rtp_port_max must be at least rtp_port_min + 3 (one RTP/RTCP pair per leg, two legs a call)', path: ['rtp_port_max'] })
+      .prefault({}),
+    calls: z
+      .object({
+        /** Codecs offered/accepted, in order of preference (relay is transparent within this set). */
+        codecs: z.array(z.enum(['PCMA', 'PCMU', 'G722', 'G729', 'opus', 'telephone-event'])).min(1).default(['PCMA', 'PCMU', 'telephone-event']),
+        /** Calls longer than this are ended by the PBX (0 = no limit). */
+        max_duration_s: z.number().int().min(0).default(0),
+        /** RFC 4028 Session-Expires we ask for when a peer supports timers; minimum we accept (Min-SE). */
+        session_expires_s: z.number().int().min(90).default(1800),
+        min_se_s: z.number().int().min(90).default(90),
+        /** Ring a busy extension's terminals anyway (call waiting) instead of answering 486. */
+        call_waiting: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    recording: z
+      .object({
+        /** Where call recordings go; default <data_dir>/recordings. */
+        dir: z.string().min(1).optional(),
+        /** How often the retention job looks for recordings past their tenant's retention. */
+        retention_sweep_interval_s: z.number().int().min(60).default(3600),
       })
       .strict()
       .prefault({}),
