@@ -1,6 +1,7 @@
 // Applying the tenants and extensions declared in the config file to the database at start:
 // declared rows are created or brought in line and marked config_managed (the CLI and API then
 // refuse to edit them); config-managed rows no longer declared are removed. One transaction.
+// A declared tenant's settings (recording on/off, recording retention) come from the config too.
 import type { PbxDb } from '../db/open.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { ConflictError } from '../errors.ts';
@@ -19,6 +20,8 @@ interface TenantRow {
   sip_domain: string | null;
   is_default: number;
   config_managed: number;
+  recording_enabled: number;
+  recording_retention_days: number;
 }
 
 interface ExtRow {
@@ -56,8 +59,13 @@ export function applyConfig(db: PbxDb, config: Config, audit: AuditLog, now: () 
   const tenantByName = s.prepare<[string], TenantRow>('SELECT * FROM tenant WHERE name = ?');
   const tenantById = s.prepare<[number], TenantRow>('SELECT * FROM tenant WHERE id = ?');
   const tenantByDomain = s.prepare<[string], TenantRow>('SELECT * FROM tenant WHERE sip_domain = ?');
-  const updateTenant = s.prepare('UPDATE tenant SET name = ?, sip_domain = ?, config_managed = 1 WHERE id = ?');
-  const insertTenant = s.prepare('INSERT INTO tenant (name, sip_domain, is_default, config_managed, created_at) VALUES (?, ?, 0, 1, ?)');
+  const updateTenant = s.prepare(
+    'UPDATE tenant SET name = ?, sip_domain = ?, recording_enabled = ?, recording_retention_days = ?, config_managed = 1 WHERE id = ?',
+  );
+  const insertTenant = s.prepare(
+    `INSERT INTO tenant (name, sip_domain, recording_enabled, recording_retention_days, is_default, config_managed, created_at)
+     VALUES (?, ?, ?, ?, 0, 1, ?)`,
+  );
   const extByNumber = s.prepare<[number, string], ExtRow>('SELECT * FROM extension WHERE tenant_id = ? AND number = ?');
   const insertExt = s.prepare(
     `INSERT INTO extension (tenant_id, number, display_name, sip_password, max_terminals, ring_strategy, ring_timeout_s,
@@ -89,12 +97,20 @@ export function applyConfig(db: PbxDb, config: Config, audit: AuditLog, now: () 
         const owner = tenantByDomain.get(domain);
         if (owner && owner.id !== row?.id) throw new ConflictError(`config: SIP domain ${domain} of tenant "${t.name}" already belongs to tenant "${owner.name}"`);
       }
+      const recording = t.recording ? 1 : 0;
+      const retention = t.recording_retention_days;
       if (!row) {
-        const id = Number(insertTenant.run(t.name, domain, now()).lastInsertRowid);
+        const id = Number(insertTenant.run(t.name, domain, recording, retention, now()).lastInsertRowid);
         row = tenantById.get(id)!;
         report.tenants.added++;
-      } else if (row.name !== t.name || row.sip_domain !== domain || row.config_managed !== 1) {
-        updateTenant.run(t.name, domain, row.id);
+      } else if (
+        row.name !== t.name ||
+        row.sip_domain !== domain ||
+        row.recording_enabled !== recording ||
+        row.recording_retention_days !== retention ||
+        row.config_managed !== 1
+      ) {
+        updateTenant.run(t.name, domain, recording, retention, row.id);
         report.tenants.updated++;
       }
       declaredIds.add(row.id);

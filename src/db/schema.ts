@@ -5,3 +5,4 @@ export { registration } from '../directory/registration-schema.ts';
 export { blockedSource } from '../security/schema.ts';
 export { apiToken } from '../auth/schema.ts';
 export { auditLog } from '../audit/schema.ts';
+export { call, callLeg, recording } from '../cdr/schema.ts';

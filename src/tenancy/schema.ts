@@ -12,6 +12,10 @@ export const tenant = sqliteTable(
     isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
     status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
     configManaged: integer('config_managed', { mode: 'boolean' }).notNull().default(false),
+    /** Record every call of the tenant (R-BASIC-1); the B2BUA asks before each call. */
+    recordingEnabled: integer('recording_enabled', { mode: 'boolean' }).notNull().default(true),
+    /** Recordings older than this are deleted by the retention job (src/cdr/retention.ts). */
+    recordingRetentionDays: integer('recording_retention_days').notNull().default(183),
     createdAt: integer('created_at').notNull(), // ms since epoch
   },
   (t) => [uniqueIndex('tenant_one_default').on(t.isDefault).where(sql`${t.isDefault} = 1`)],

@@ -1,5 +1,6 @@
 // Tenants: the default tenant (exists always, takes any SIP domain) and named tenants selected
 // by their SIP domain. Both the CLI and the admin API go through this service.
+import type Database from 'better-sqlite3';
 import { asc, eq } from 'drizzle-orm';
 import type { PbxDb } from '../db/open.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -14,8 +15,26 @@ export interface Tenant {
   isDefault: boolean;
   status: 'active' | 'suspended';
   configManaged: boolean;
+  /** Every call of the tenant is recorded (R-BASIC-1). */
+  recordingEnabled: boolean;
+  /** Recordings older than this many days are deleted by the retention job. */
+  recordingRetentionDays: number;
   createdAt: number;
 }
+
+/** Settings of a tenant that the CLI and the API may change (not for config-declared tenants). */
+export interface TenantPatch {
+  recordingEnabled?: boolean;
+  recordingRetentionDays?: number;
+}
+
+/** What call control asks before recording a call, and what the retention job keeps. */
+export interface RecordingPolicy {
+  enabled: boolean;
+  retentionDays: number;
+}
+
+export const RETENTION_DAYS = { min: 1, max: 3650, default: 183 } as const;
 
 export interface TenantInput {
   name: string;
@@ -32,6 +51,8 @@ function toTenant(r: TenantRow): Tenant {
     isDefault: r.isDefault,
     status: r.status,
     configManaged: r.configManaged,
+    recordingEnabled: r.recordingEnabled,
+    recordingRetentionDays: r.recordingRetentionDays,
     createdAt: r.createdAt,
   };
 }
@@ -48,12 +69,22 @@ export function checkDomain(domain: unknown): string {
   return r.data;
 }
 
+export function checkRetentionDays(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < RETENTION_DAYS.min || v > RETENTION_DAYS.max)
+    throw new InvalidError(`recording retention must be a whole number of days from ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max}`);
+  return v;
+}
+
 export class TenantService {
+  private readonly policyStmt: Database.Statement<[number], { recording_enabled: number; recording_retention_days: number }>;
+
   constructor(
     private readonly db: PbxDb,
     private readonly audit: AuditLog,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.policyStmt = db.sqlite.prepare('SELECT recording_enabled, recording_retention_days FROM tenant WHERE id = ?');
+  }
 
   /** Creates the default tenant if there is none; returns it. Called at every start. */
   ensureDefault(): Tenant {
@@ -117,6 +148,31 @@ export class TenantService {
     const t = typeof ref === 'number' || /^[0-9]+$/.test(ref) ? this.get(Number(ref)) : this.findByName(ref);
     if (!t) throw new NotFoundError(`tenant ${ref} does not exist`);
     return t;
+  }
+
+  /**
+   * Whether the tenant's calls are recorded and for how long recordings are kept. One prepared
+   * statement on the primary key: call control asks once per call. Unknown tenant: undefined.
+   */
+  recordingPolicy(tenantId: number): RecordingPolicy | undefined {
+    const r = this.policyStmt.get(tenantId);
+    return r ? { enabled: r.recording_enabled === 1, retentionDays: r.recording_retention_days } : undefined;
+  }
+
+  /** Changes a tenant's settings (recording switch, retention). Config-declared tenants are refused. */
+  update(ref: string | number, patch: TenantPatch, actor = 'system'): Tenant {
+    const t = this.resolve(ref);
+    if (t.configManaged) throw new ConfigManagedError(`tenant ${t.name}`);
+    const set: Partial<Pick<TenantRow, 'recordingEnabled' | 'recordingRetentionDays'>> = {};
+    if (patch.recordingEnabled !== undefined) {
+      if (typeof patch.recordingEnabled !== 'boolean') throw new InvalidError('recording must be on or off (true or false)');
+      set.recordingEnabled = patch.recordingEnabled;
+    }
+    if (patch.recordingRetentionDays !== undefined) set.recordingRetentionDays = checkRetentionDays(patch.recordingRetentionDays);
+    if (Object.keys(set).length === 0) return t;
+    this.db.orm.update(tenant).set(set).where(eq(tenant.id, t.id)).run();
+    this.audit.record({ actor, action: 'tenant.update', target: t.name, tenantId: t.id, detail: set });
+    return this.get(t.id)!;
   }
 
   /** Removes a tenant and everything it owns. The default tenant and config-declared ones cannot be removed. */

@@ -61,4 +61,35 @@ tenants:
     expect(services.extensions.findByNumber(acme, '200')).toBeUndefined();
     expect(services.tenants.defaultTenant().domain).toBeNull();
   });
+
+  it('applies the declared recording switch and retention, and changes them when the file does', () => {
+    env = tempServices(`
+tenants:
+  - name: main
+    default: true
+  - name: acme
+    domain: acme.example
+    recording: false
+    recording_retention_days: 30
+`);
+    const { services, config } = env;
+    applyConfig(services.db, config, services.audit);
+    const main = services.tenants.defaultTenant();
+    expect(main).toMatchObject({ recordingEnabled: true, recordingRetentionDays: 183 });
+    const acme = services.tenants.resolve('acme');
+    expect(services.tenants.recordingPolicy(acme.id)).toEqual({ enabled: false, retentionDays: 30 });
+    const v2 = testConfig(env.dir, `
+tenants:
+  - name: main
+    default: true
+    recording_retention_days: 365
+  - name: acme
+    domain: acme.example
+`);
+    const r = applyConfig(services.db, v2, services.audit);
+    expect(r.tenants).toEqual({ added: 0, updated: 2, removed: 0, released: 0 });
+    expect(services.tenants.recordingPolicy(main.id)).toEqual({ enabled: true, retentionDays: 365 });
+    expect(services.tenants.recordingPolicy(acme.id)).toEqual({ enabled: true, retentionDays: 183 });
+    expect(applyConfig(services.db, v2, services.audit).tenants.updated).toBe(0);
+  });
 });

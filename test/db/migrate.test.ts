@@ -16,7 +16,7 @@ describe('database', () => {
       expect(first.applied).toBeGreaterThan(0);
       expect(migrate(db).applied).toBe(0);
       const tables = db.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(['tenant', 'extension', 'registration', 'blocked_source', 'api_token', 'audit_log']));
+      expect(tables).toEqual(expect.arrayContaining(['tenant', 'extension', 'registration', 'blocked_source', 'api_token', 'audit_log', 'call', 'call_leg', 'recording']));
       db.close();
     } finally {
       t.cleanup();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempServices } from '../fixtures.ts';
+import { applyConfig } from '../../src/config/index.ts';
 
 let env: ReturnType<typeof tempServices>;
 afterEach(() => env?.cleanup());
@@ -38,5 +39,28 @@ describe('TenantService', () => {
     tenants.remove('acme');
     expect(tenants.findByName('acme')).toBeUndefined();
     expect(() => tenants.remove('default')).toThrow(/default tenant/);
+  });
+
+  it('recording switch and retention: on and 183 days by default, changed by update, audited', () => {
+    env = tempServices();
+    const { tenants, audit } = env.services;
+    const acme = tenants.add({ name: 'acme', domain: 'acme.example' });
+    expect(acme).toMatchObject({ recordingEnabled: true, recordingRetentionDays: 183 });
+    expect(tenants.recordingPolicy(acme.id)).toEqual({ enabled: true, retentionDays: 183 });
+    const changed = tenants.update('acme', { recordingEnabled: false, recordingRetentionDays: 30 }, 'test');
+    expect(changed).toMatchObject({ recordingEnabled: false, recordingRetentionDays: 30 });
+    expect(tenants.recordingPolicy(acme.id)).toEqual({ enabled: false, retentionDays: 30 });
+    expect(tenants.update('acme', { recordingRetentionDays: 90 })).toMatchObject({ recordingEnabled: false, recordingRetentionDays: 90 });
+    expect(audit.list().filter((a) => a.action === 'tenant.update').at(-1)).toMatchObject({ actor: 'test', target: 'acme', detail: { recordingEnabled: false, recordingRetentionDays: 30 } });
+    expect(() => tenants.update('acme', { recordingRetentionDays: 0 })).toThrow(/whole number of days from 1 to 3650/);
+    expect(() => tenants.update('acme', { recordingRetentionDays: 2.5 })).toThrow(/whole number of days/);
+    expect(() => tenants.update('nope', { recordingEnabled: true })).toThrow(/tenant nope does not exist/);
+    expect(tenants.recordingPolicy(9999)).toBeUndefined();
+  });
+
+  it('refuses to change a config-declared tenant', () => {
+    env = tempServices('tenants:\n  - name: main\n    default: true\n    recording: false\n');
+    applyConfig(env.services.db, env.config, env.services.audit);
+    expect(() => env.services.tenants.update('main', { recordingEnabled: true })).toThrow('tenant main is declared in the config file; edit the config instead');
   });
 });
