@@ -1,17 +1,19 @@
 // The admin API (Hono). GET /health, GET /metrics and GET /openapi.json are open (bind the API to loopback, the
 // default, or firewall it, to keep metrics private); everything else needs a bearer token from
-// `bin/pbx token create`. Tokens with scope "read" may only GET; tokens limited to a tenant see
-// only that tenant. Errors are JSON: {"error": {"code", "message"}} with the matching status.
+// `bin/pbx token create` — except over the local control socket (control-socket.ts), whose file
+// mode is the authentication. Tokens with scope "read" may only GET; tokens limited to a tenant
+// see only that tenant. Errors are JSON: {"error": {"code", "message"}} with the matching status.
 import { Hono } from 'hono';
 import { registry } from '../metrics.ts';
 import { UnauthorizedError, ForbiddenError, UserError } from '../errors.ts';
-import type { ApiDeps, ApiEnv } from './context.ts';
+import { isLocalAdmin, localAdmin, type ApiDeps, type ApiEnv } from './context.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 import { extensionRoutes } from './extension-routes.ts';
 import { registrationRoutes } from './registration-routes.ts';
 import { blockRoutes } from './block-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { callRoutes } from './call-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
@@ -35,6 +37,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.get('/openapi.json', (c) => c.json(openapi));
 
   app.use('*', async (c, next) => {
+    if (isLocalAdmin(c)) {
+      c.set('caller', localAdmin); // over the control socket (control-socket.ts)
+      return next();
+    }
     const header = c.req.header('Authorization') ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const verified = m ? deps.services.tokens.verify(m[1]!) : undefined;
@@ -52,5 +58,6 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/blocked-sources', blockRoutes(deps));
   app.route('/tokens', tokenRoutes(deps));
   app.route('/audit', auditRoutes(deps));
+  app.route('/calls', callRoutes(deps));
   return app;
 }

@@ -7,6 +7,7 @@ import type { VerifiedToken } from '../auth/token-service.ts';
 import type { Tenant } from '../tenancy/tenant-service.ts';
 import type { BlockedSource } from '../sip/registrar/ports.ts';
 import type { RegistrationView } from '../directory/registration-store.ts';
+import type { LiveCalls } from '../calls/live-calls.ts';
 import { ForbiddenError, InvalidError, NotFoundError } from '../errors.ts';
 
 /** Where live registrations come from: the database by default, the registrar's index if the server plugs it in. */
@@ -24,13 +25,30 @@ export interface ApiDeps {
   services: Pick<Services, 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks'>;
   registrations?: RegistrationSource;
   blocks?: BlockControl;
+  /** Calls in progress (call control); the /calls routes answer 503 without it. */
+  calls?: LiveCalls;
   /** Prometheus registry for GET /metrics (default: src/metrics.ts's). */
   metrics?: { metrics(): Promise<string>; contentType: string };
 }
 
-export interface Caller extends VerifiedToken {
-  actor: string; // "token:<id>" in the audit log
+export interface Caller extends Omit<VerifiedToken, 'tokenId'> {
+  tokenId: number | null; // null: the local control socket
+  actor: string; // "token:<id>" or "local-cli" in the audit log
 }
+
+/**
+ * Set in the request's bindings by the control socket server (control-socket.ts) only: the
+ * request came over the Unix socket, whose file mode is the authentication. The TCP server
+ * cannot set it, so TCP requests always need a bearer token.
+ */
+export const LOCAL_ADMIN: unique symbol = Symbol('pbx.localAdmin');
+
+export function isLocalAdmin(c: Context): boolean {
+  return (c.env as { [LOCAL_ADMIN]?: unknown } | undefined)?.[LOCAL_ADMIN] === true;
+}
+
+/** The caller of every control-socket request: full access, audited as "local-cli". */
+export const localAdmin: Caller = { tokenId: null, scopes: ['admin'], tenantId: null, actor: 'local-cli' };
 
 export type ApiEnv = { Variables: { caller: Caller } };
 

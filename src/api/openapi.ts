@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { tenantBody } from './tenant-routes.ts';
 import { addBody, passwordBody, patchBody } from './extension-routes.ts';
 import { createBody } from './token-routes.ts';
+import { hangupBody } from './call-routes.ts';
 
-type Op = { summary: string; body?: z.ZodType; status?: number; open?: boolean; query?: string[] };
+type Op = { summary: string; body?: z.ZodType; bodyOptional?: boolean; status?: number; open?: boolean; query?: string[] };
 
 const schema = (s: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
@@ -19,6 +20,7 @@ const errorSchema = {
 };
 
 const tenantParam = { name: 'tenant', in: 'path', required: true, schema: { type: 'string' }, description: 'tenant name or id' };
+const callParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'call id' };
 const numberParam = { name: 'number', in: 'path', required: true, schema: { type: 'string' }, description: 'extension number' };
 
 const extensionOps = (prefix: string, params: object[]): Record<string, Record<string, Op & { params?: object[] }>> => ({
@@ -50,6 +52,9 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
   '/tokens': { get: { summary: 'List API tokens' }, post: { summary: 'Create a token (returned once)', body: createBody, status: 201 } },
   '/tokens/{id}': { delete: { summary: 'Revoke a token', params: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] } },
   '/audit': { get: { summary: 'Audit trail, newest first', query: ['limit'] } },
+  '/calls': { get: { summary: 'Calls in progress, oldest first (503 when call control is not running)', query: ['tenant'] } },
+  '/calls/{id}': { get: { summary: 'Show a call in progress', params: [callParam] } },
+  '/calls/{id}/hangup': { post: { summary: 'End a call in progress', body: hangupBody, bodyOptional: true, params: [callParam] } },
 };
 
 export function openApiDocument(): object {
@@ -62,7 +67,7 @@ export function openApiDocument(): object {
         summary: op.summary,
         ...(op.open ? { security: [] } : {}),
         parameters: [...(op.params ?? []), ...(op.query ?? []).map((q) => ({ name: q, in: 'query', required: false, schema: { type: 'string' } }))],
-        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
         responses: { [String(op.status ?? 200)]: { description: 'success' }, '4XX': errors },
       };
     }
