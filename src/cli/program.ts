@@ -9,6 +9,7 @@ import { regCommands } from './reg-commands.ts';
 import { tokenCommands } from './token-commands.ts';
 import { blockCommands } from './block-commands.ts';
 import { auditCommands } from './audit-commands.ts';
+import { callsCommands } from './calls-commands.ts';
 
 export function buildProgram(io: Out = stdio): Command {
   const program = new Command('pbx')
@@ -23,6 +24,7 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(tokenCommands(io));
   program.addCommand(blockCommands(io));
   program.addCommand(auditCommands(io));
+  program.addCommand(callsCommands(io));
   // addCommand does not pass output settings down: give every command the same ones.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program).slice(1)) {
