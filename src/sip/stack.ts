@@ -55,6 +55,16 @@ export interface StackIncomingRequest extends IncomingRequest {
 }
 
 
+/** An INVITE sent by `SipStack.invite`. */
+export interface OutgoingInvite {
+  /** The request as sent (top Via = ours). */
+  readonly request: SipRequest;
+  /** The final response (a synthetic 408/503 on timeout or transport failure). */
+  readonly response: Promise<SipResponse>;
+  /** CANCELs the INVITE (extra headers, e.g. Reason); does nothing once a final response arrived. */
+  cancel(headers?: Record<string, string>): void;
+}
+
 export interface StackStats {
   handlerErrors: number;
   strayResponses: number;
@@ -133,21 +143,87 @@ export class SipStack implements SipStackApi {
     target: Peer,
     hooks: { provisional?: (r: SipResponse) => void; retransmitted2xx?: (r: SipResponse) => void },
   ): Promise<SipResponse> {
+    return this.send(this.stamp(req, target), target, hooks);
+  }
+
+  /**
+   * Sends an INVITE and returns it as sent (with its Via) and a handle to CANCEL it (RFC 3261
+   * §9.1): the CANCEL goes out once a provisional response has arrived (at once if one has),
+   * never after a final one.
+   */
+  invite(
+    req: Omit<SipRequest, 'version'> & { version?: string },
+    target: Peer,
+    hooks: { provisional?: (r: SipResponse) => void; retransmitted2xx?: (r: SipResponse) => void } = {},
+  ): OutgoingInvite {
+    const sent = this.stamp(req, target);
+    let provisional = false;
+    let final = false;
+    let cancelHeaders: Record<string, string> | undefined;
+    const sendCancel = (headers: Record<string, string>): void => {
+      const h = sent.headers;
+      const cancel: SipRequest = {
+        method: 'CANCEL',
+        uri: sent.uri,
+        version: '2.0',
+        headers: { via: h.via.slice(0, 1), to: h.to, from: h.from, 'call-id': h['call-id'], cseq: { seq: h.cseq.seq, method: 'CANCEL' }, 'max-forwards': '70' },
+        content: '',
+      };
+      if (h.route) cancel.headers.route = h.route;
+      for (const [k, v] of Object.entries(headers)) cancel.headers[k.toLowerCase()] = v;
+      void this.send(cancel, target, {});
+    };
+    const response = this.send(sent, target, {
+      ...hooks,
+      provisional: (r) => {
+        if (!provisional && !final) {
+          provisional = true;
+          if (cancelHeaders !== undefined) sendCancel(cancelHeaders);
+        }
+        hooks.provisional?.(r);
+      },
+    }).then((r) => {
+      final = true;
+      return r;
+    });
+    return {
+      request: sent,
+      response,
+      cancel: (headers = {}) => {
+        if (final || cancelHeaders !== undefined) return;
+        cancelHeaders = headers;
+        if (provisional) sendCancel(headers);
+      },
+    };
+  }
+
+  /** Sends a request outside any transaction with a fresh Via (the ACK for a 2xx). */
+  sendStatelessRequest(req: Omit<SipRequest, 'version'> & { version?: string }, target: Peer): void {
+    if (this.closed) return;
+    this.sendRaw(target, serialize(this.stamp(req, target)));
+  }
+
+  /** Sends a message outside any transaction (a stateless response, or a request already stamped). */
+  sendStateless(message: SipRequest | SipResponse, target: Peer): void {
+    this.sendRaw(target, serialize(message));
+  }
+
+  /** Our Via (new branch), Max-Forwards and User-Agent on a request about to leave. */
+  private stamp(req: Omit<SipRequest, 'version'> & { version?: string }, target: Peer): SipRequest {
     const full: SipRequest = { ...req, version: req.version ?? '2.0', headers: { ...req.headers } };
     const local = this.localAddress(target.transport);
     const via: Via = { version: '2.0', protocol: target.transport.toUpperCase(), host: formatHost(local.address), port: local.port, params: { branch: newBranch(), rport: null } };
     full.headers.via = [via, ...(Array.isArray(req.headers.via) ? req.headers.via : [])];
     if (full.headers['max-forwards'] === undefined) full.headers['max-forwards'] = '70';
     if (this.options.userAgent && full.headers['user-agent'] === undefined) full.headers['user-agent'] = this.options.userAgent;
+    return full;
+  }
+
+  private send(full: SipRequest, target: Peer, hooks: { provisional?: (r: SipResponse) => void; retransmitted2xx?: (r: SipResponse) => void }): Promise<SipResponse> {
     if (this.closed) return Promise.resolve(buildResponse(full, 503, 'Stack Closed'));
     return new Promise((resolve) => {
       this.layer.createClient(full, target, { final: resolve, ...hooks });
     });
-  }
-
-  /** Sends a message outside any transaction (the ACK for a 2xx, a stateless response). */
-  sendStateless(message: SipRequest | SipResponse, target: Peer): void {
-    this.sendRaw(target, serialize(message));
   }
 
   async close(): Promise<void> {
