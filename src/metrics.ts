@@ -60,3 +60,23 @@ export const registrations = new Gauge({
   help: 'Active registered contacts',
   registers: [registry],
 });
+
+export const callsActive = new Gauge({
+  name: 'pbx_calls_active',
+  help: 'Calls in progress (ringing or connected)',
+  registers: [registry],
+});
+
+export const callsEnded = new Counter({
+  name: 'pbx_calls_total',
+  help: 'Calls ended, by disposition',
+  labelNames: ['disposition'] as const,
+  registers: [registry],
+});
+
+export const mediaRtpPackets = new Counter({
+  name: 'pbx_media_rtp_packets_total',
+  help: 'RTP packets of ended calls: received from phones (in) and relayed to them (out)',
+  labelNames: ['direction'] as const,
+  registers: [registry],
+});

@@ -1,0 +1,286 @@
+// Call control's front door (ARCHITECTURE.md "call control: routing → apps → calls"): new
+// INVITEs are authenticated, routed and handed to an app; requests inside a dialog find their
+// call by Call-ID and our tag. It also holds the calls in progress (the live view) and
+// applies the per-extension concurrent-call limit.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log.ts';
+import type { MediaEngine } from '../media/engine.ts';
+import type { LegName } from '../media/media-protocol.ts';
+import { PortsExhaustedError } from '../media/port-allocator.ts';
+import { callsActive, callsEnded, mediaRtpPackets } from '../metrics.ts';
+import type { Peer } from '../sip/message.ts';
+import type { RequestAuthenticator } from '../sip/request-authenticator.ts';
+import type { LocationService } from '../sip/registrar/location.ts';
+import type { AccountSource } from '../sip/registrar/ports.ts';
+import type { SipStack, StackIncomingRequest } from '../sip/stack.ts';
+import type { IncomingRequest } from '../sip/stack-api.ts';
+import { bareHost, formatHost, parseUri } from '../sip/uri.ts';
+import { dialogKey } from '../sip/dialog/dialog.ts';
+import type { ExtensionLookup } from '../directory/extension-lookup.ts';
+import { dialExtension } from '../apps/dial-extension.ts';
+import { routeFromExtension } from '../routing/route-call.ts';
+import type { CallEventBus } from './call-events.ts';
+import { Call, type CallContext } from './call.ts';
+import { CallMedia, UnacceptableSdpError } from './call-media.ts';
+import { InboundLeg } from './inbound-leg.ts';
+import type { LiveCall, LiveCalls } from './live-calls.ts';
+import type { OutboundTarget } from './outbound-leg.ts';
+import { decideSessionTimer, SessionTimer, sessionTimerHeaders } from './session-timer.ts';
+
+export interface CallControlOptions {
+  stack: SipStack;
+  engine: MediaEngine;
+  bus: CallEventBus;
+  authenticator: RequestAuthenticator;
+  accounts: AccountSource;
+  location: LocationService;
+  extensions: ExtensionLookup;
+  /** The tenant's recording switch (undefined: the tenant is gone → no recording). */
+  recordingPolicy(tenantId: number): { enabled: boolean } | undefined;
+  recordingDir: string;
+  codecs: readonly string[];
+  callWaiting: boolean;
+  minSessionExpiresS: number;
+  maxDurationS: number;
+  timers: { T1: number; T2: number };
+  log: Logger;
+  now?: () => number;
+}
+
+interface DialogEntry {
+  call: Call;
+  side: LegName;
+}
+
+export class CallControl implements LiveCalls {
+  private readonly o: CallControlOptions;
+  private readonly now: () => number;
+  private readonly calls = new Map<string, Call>();
+  private readonly bySession = new Map<string, Call>();
+  private readonly dialogs = new Map<string, DialogEntry>();
+  private readonly ctx: CallContext;
+  private readonly madeDirs = new Set<string>();
+  private stopping = false;
+
+  constructor(options: CallControlOptions) {
+    this.o = options;
+    this.now = options.now ?? Date.now;
+    this.ctx = {
+      transport: options.stack,
+      bus: options.bus,
+      log: options.log,
+      now: this.now,
+      contactFor: (transport) => this.contactFor(transport),
+      recordingPath: (call) => this.recordingPath(call),
+      registerDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
+      unregisterDialog: (key) => this.dialogs.delete(key),
+      ended: (call) => this.onEnded(call),
+    };
+    options.engine.on('rtpTimeout', (e) => {
+      const call = this.bySession.get(e.sessionId);
+      if (call !== undefined && call.state !== 'held' && call.state !== 'ringing') {
+        options.log.info({ callId: call.id, leg: e.leg, silentMs: e.silentMs }, 'no RTP: ending the call');
+        call.hangup('RTP timeout');
+      }
+    });
+    options.engine.on('sessionEnded', (e) => this.bySession.get(e.sessionId)?.hangup('media failure'));
+  }
+
+  // ------------------------------------------------------------------ SIP entry points
+
+  /** INVITE: a new call, or a re-INVITE inside a dialog. */
+  onInvite = (incoming: IncomingRequest): void => {
+    const req = incoming.request;
+    if (req.headers.to.params.tag !== undefined) {
+      this.onInDialog(incoming);
+      return;
+    }
+    void this.newCall(incoming as StackIncomingRequest).catch((err: unknown) => {
+      this.o.log.error({ err, callId: req.headers['call-id'] }, 'call set-up failed');
+      incoming.respond(500, 'Server Internal Error');
+    });
+  };
+
+  /** BYE, ACK, INFO, UPDATE, PRACK, REFER, NOTIFY, OPTIONS with a To tag: find the dialog. */
+  onInDialog = (incoming: IncomingRequest): void => {
+    const req = incoming.request;
+    const tag = req.headers.to.params.tag;
+    const entry = tag ? this.dialogs.get(dialogKey(req.headers['call-id'], tag)) : undefined;
+    if (entry === undefined) {
+      if (req.method !== 'ACK') incoming.respond(481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    entry.call.onRequest(entry.side, { request: req, respond: incoming.respond });
+  };
+
+  private async newCall(incoming: StackIncomingRequest): Promise<void> {
+    const req = incoming.request;
+    if (this.stopping) return incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+    const from = parseUri(req.headers.from.uri);
+    if (!from) return incoming.respond(400, 'Bad From Header');
+    const account = this.o.authenticator.authenticate(incoming, bareHost(from.host).toLowerCase());
+    if (!account) return; // challenged (407), or refused
+    const timer = decideSessionTimer(req, this.o.minSessionExpiresS);
+    if (timer.kind === 'too-small') return incoming.respond(422, 'Session Interval Too Small', { headers: { 'Min-SE': String(timer.minSe) } });
+    if (!req.content) return incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: '399 tspbx "an SDP offer in the INVITE is required"' } });
+    let offer;
+    try {
+      offer = CallMedia.parse(req.content, this.o.codecs);
+    } catch (e) {
+      if (e instanceof UnacceptableSdpError) return incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${e.message.replace(/"/g, "'")}"` } });
+      throw e;
+    }
+    const ruri = parseUri(req.uri);
+    const route = routeFromExtension(account.tenantId, ruri?.user ?? '', this.o.extensions);
+    if ('reject' in route) {
+      this.o.log.info({ from: account.user, to: ruri?.user, why: route.why }, 'call refused');
+      return incoming.respond(route.reject, route.reason);
+    }
+    const callee = route.extension;
+    const busy = this.activeCallsOf(callee.id);
+    if (busy >= callee.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) {
+      return incoming.respond(486, 'Busy Here');
+    }
+    const caller = this.o.extensions.byId(account.extensionId);
+    const terminals = this.terminalsOf(callee.id, callee.number, req.headers.to.uri);
+    if (terminals.length === 0) return incoming.respond(480, 'Temporarily Unavailable');
+    let media: CallMedia;
+    try {
+      media = await CallMedia.create(this.o.engine, offer, this.o.codecs);
+    } catch (e) {
+      if (e instanceof PortsExhaustedError) {
+        this.o.log.warn({ err: e.message }, 'no media ports: call refused');
+        return incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '5' } });
+      }
+      throw e;
+    }
+    if (incoming.cancelled) {
+      await media.destroy();
+      return;
+    }
+    const inbound = new InboundLeg(incoming, this.contactFor(incoming.source.transport), this.o.stack, this.o.timers);
+    const call = new Call({
+      id: randomUUID(),
+      tenantId: account.tenantId,
+      direction: 'internal',
+      caller: { number: account.user, extensionId: account.extensionId, ...(caller?.name ? { name: caller.name } : {}) },
+      callee: { number: callee.number, extensionId: callee.id, ...(callee.name ? { name: callee.name } : {}) },
+      inbound,
+      media,
+      ctx: this.ctx,
+    });
+    this.calls.set(call.id, call);
+    this.bySession.set(media.sessionId, call);
+    callsActive.set(this.calls.size);
+    incoming.onCancel(() => call.onCallerCancel());
+    if (timer.kind === 'timer') this.useSessionTimer(call, timer);
+    if (this.o.maxDurationS > 0) {
+      const limit = setTimeout(() => call.hangup('maximum call duration'), this.o.maxDurationS * 1000);
+      limit.unref();
+      this.o.bus.on('call.ended', (e) => e.callId === call.id && clearTimeout(limit));
+    }
+    this.o.log.info({ callId: call.id, from: account.user, to: callee.number, terminals: terminals.length }, 'call');
+    await dialExtension(call, { extension: callee, terminals });
+  }
+
+  private useSessionTimer(call: Call, d: Extract<ReturnType<typeof decideSessionTimer>, { kind: 'timer' }>): void {
+    const headers = sessionTimerHeaders(d);
+    call.extraAnswerHeaders = headers;
+    const st = new SessionTimer(
+      d,
+      () => {
+        this.o.log.info({ callId: call.id }, 'session timer expired: ending the call');
+        call.hangup('session timer expired');
+      },
+      () => void call.inbound.dialog.request('UPDATE', { headers: { 'Session-Expires': `${d.seconds};refresher=uas` } }),
+    );
+    call.sessionRefreshed = (side) => {
+      if (side !== 'a') return undefined;
+      st.arm();
+      return headers;
+    };
+    st.arm();
+    this.o.bus.on('call.ended', (e) => e.callId === call.id && st.stop());
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** The extension's registered contacts as call targets (sent to where each registered from). */
+  private terminalsOf(extensionId: number, number: string, toUri: string): OutboundTarget[] {
+    const to = parseUri(toUri);
+    const domain = to ? to.host : 'localhost';
+    return this.o.location.contactsOf(extensionId).map((b) => ({
+      uri: b.contact,
+      peer: b.source as Peer,
+      to: { uri: `sip:${number}@${domain}`, params: {} },
+    }));
+  }
+
+  private activeCallsOf(extensionId: number): number {
+    let n = 0;
+    for (const c of this.calls.values()) if (c.caller.extensionId === extensionId || c.callee.extensionId === extensionId) n++;
+    return n;
+  }
+
+  private contactFor(transport: string): string {
+    const t = (transport === 'udp' || transport === 'tcp' || transport === 'tls' ? transport : 'udp') as 'udp' | 'tcp' | 'tls';
+    const local = this.o.stack.localAddress(t);
+    return `sip:tspbx@${formatHost(local.address)}:${local.port}${t === 'udp' ? '' : `;transport=${t}`}`;
+  }
+
+  private recordingPath(call: Call): string | undefined {
+    if (this.o.recordingPolicy(call.tenantId)?.enabled !== true) return undefined;
+    const day = new Date(call.startedAt).toISOString().slice(0, 10);
+    const dir = join(this.o.recordingDir, String(call.tenantId), day);
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    return join(dir, `${call.id}.wav`);
+  }
+
+  private onEnded(call: Call): void {
+    this.calls.delete(call.id);
+    this.bySession.delete(call.media.sessionId);
+    callsActive.set(this.calls.size);
+    if (call.disposition !== undefined) callsEnded.inc({ disposition: call.disposition });
+    const s = call.media.lastStats;
+    if (s !== undefined) {
+      mediaRtpPackets.inc({ direction: 'in' }, s.a.rtpIn + s.b.rtpIn);
+      mediaRtpPackets.inc({ direction: 'out' }, s.a.rtpOut + s.b.rtpOut);
+    }
+  }
+
+  // ------------------------------------------------------------------ live view
+
+  list(tenantId?: number): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const c of this.calls.values()) if (tenantId === undefined || c.tenantId === tenantId) out.push(c.toLive());
+    return out.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  get(id: string): LiveCall | undefined {
+    return this.calls.get(id)?.toLive();
+  }
+
+  hangup(id: string, reason = 'admin hangup'): boolean {
+    const call = this.calls.get(id);
+    if (call === undefined) return false;
+    call.hangup(reason);
+    return true;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Shutdown: refuse new calls, end the ones in progress (BYE/CANCEL), wait briefly for their records. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopping = true;
+    for (const c of [...this.calls.values()]) c.hangup('server shutdown');
+    const deadline = Date.now() + timeoutMs;
+    while (this.calls.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+}

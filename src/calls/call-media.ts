@@ -1,0 +1,154 @@
+// The media of one call: one media-engine session whose leg A faces the caller and leg B the
+// called side, and the SDP each side gets from us (ARCHITECTURE.md: the PBX anchors every
+// call). Each side sees only the PBX: what one phone declares is passed to the other with our
+// address and port in place of its own (sip/sdp/anchor.ts), so codecs and direction (hold)
+// travel end to end while RTP goes through the relay. A side can be replaced (a transfer)
+// without the other noticing: its port on the PBX stays the same.
+import type { MediaEngine, SessionInfo } from '../media/engine.ts';
+import type { LegConfig, LegName, SessionStats } from '../media/media-protocol.ts';
+import { anchorSdp } from '../sip/sdp/anchor.ts';
+import { filterCodecs } from '../sip/sdp/filter-codecs.ts';
+import { legConfigOf } from '../sip/sdp/leg-config.ts';
+import { parseSdp } from '../sip/sdp/parse-sdp.ts';
+import { SdpError } from '../sip/sdp/sdp-error.ts';
+import { serializeSdp } from '../sip/sdp/serialize-sdp.ts';
+import type { SessionDescription } from '../sip/sdp/session-description.ts';
+import { newSessionId } from '../sip/sdp/session-id.ts';
+
+/** SDP we cannot use: the caller answers 488 Not Acceptable Here with this text. */
+export class UnacceptableSdpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnacceptableSdpError';
+  }
+}
+
+interface Side {
+  /** The last description this side sent us. */
+  desc: SessionDescription | undefined;
+  sessionId: string;
+  version: number;
+}
+
+export class CallMedia {
+  readonly engine: MediaEngine;
+  readonly session: SessionInfo;
+  private readonly codecs: readonly string[];
+  private readonly sides: Record<LegName, Side>;
+  private destroyed = false;
+
+  private constructor(engine: MediaEngine, session: SessionInfo, codecs: readonly string[]) {
+    this.engine = engine;
+    this.session = session;
+    this.codecs = codecs;
+    this.sides = {
+      a: { desc: undefined, sessionId: newSessionId(), version: 1 },
+      b: { desc: undefined, sessionId: newSessionId(), version: 1 },
+    };
+  }
+
+  /** Parses and checks an SDP body; UnacceptableSdpError when there is no usable audio. */
+  static parse(body: string, codecs: readonly string[]): SessionDescription {
+    let desc: SessionDescription;
+    try {
+      desc = parseSdp(body);
+    } catch (e) {
+      throw new UnacceptableSdpError(e instanceof SdpError ? `bad SDP: ${e.message}` : 'bad SDP');
+    }
+    const filtered = filterCodecs(desc, codecs);
+    if (filtered === null) throw new UnacceptableSdpError(`no common codec (the PBX accepts ${codecs.join(', ')})`);
+    if (legConfigOf(filtered) === null) throw new UnacceptableSdpError('no audio stream in the SDP');
+    return filtered;
+  }
+
+  /**
+   * A session for a call whose caller offered `offer` (already parsed): leg A knows the
+   * caller's address at once; leg B learns its address from the called side's answer.
+   * Throws PortsExhaustedError (→ 503) when no ports are free.
+   */
+  static async create(engine: MediaEngine, offer: SessionDescription, codecs: readonly string[], rtpTimeoutS?: number): Promise<CallMedia> {
+    const a = legConfigOf(offer) ?? {};
+    const session = await engine.createSession({ a, b: {}, connect: true, ...(rtpTimeoutS === undefined ? {} : { rtpTimeoutS }) });
+    const m = new CallMedia(engine, session, codecs);
+    m.sides.a.desc = offer;
+    return m;
+  }
+
+  get sessionId(): string {
+    return this.session.sessionId;
+  }
+
+  private ports(leg: LegName): { port: number; rtcpPort: number } {
+    return leg === 'a' ? this.session.a : this.session.b;
+  }
+
+  /** What `toward` gets from us in place of the other side's last description. */
+  private anchoredFor(toward: LegName, desc: SessionDescription): string {
+    const side = this.sides[toward];
+    const p = this.ports(toward);
+    const out = anchorSdp(desc, { address: this.session.address, port: p.port, rtcpPort: p.rtcpPort, sessionId: side.sessionId, sessionVersion: side.version++ });
+    return serializeSdp(out);
+  }
+
+  /** Our offer toward leg `toward`, built from the other side's last description. */
+  offerToward(toward: LegName): string {
+    const from = this.sides[other(toward)].desc;
+    if (from === undefined) throw new Error(`no description from leg ${other(toward)} yet`);
+    return this.anchoredFor(toward, from);
+  }
+
+  /**
+   * A side sent a description (an answer, an early-media 183, a re-INVITE's offer): the relay
+   * learns where that phone receives; returns what the other side gets from us.
+   */
+  async fromSide(leg: LegName, body: string): Promise<string> {
+    const desc = CallMedia.parse(body, this.codecs);
+    this.sides[leg].desc = desc;
+    await this.apply(leg, legConfigOf(desc));
+    return this.anchoredFor(other(leg), desc);
+  }
+
+  /** Our last description toward `leg` again (a re-INVITE without SDP asks for it). */
+  currentToward(leg: LegName): string | undefined {
+    const from = this.sides[other(leg)].desc;
+    return from === undefined ? undefined : this.anchoredFor(leg, from);
+  }
+
+  /** Whether a side declared RFC 4733 telephone-event (then DTMF from SIP INFO is sent to it as RTP events). */
+  hasTelephoneEvent(leg: LegName): boolean {
+    const desc = this.sides[leg].desc;
+    return desc !== undefined && (legConfigOf(desc)?.codecs ?? []).some((c) => c.name.toLowerCase() === 'telephone-event');
+  }
+
+  /** The B side is a new phone from now on (a transfer target answered): forget the old one. */
+  resetSide(leg: LegName): void {
+    this.sides[leg].desc = undefined;
+  }
+
+  private async apply(leg: LegName, config: LegConfig | null): Promise<void> {
+    if (this.destroyed || config === null) return;
+    await this.engine.update(this.sessionId, leg, config);
+  }
+
+  async record(path: string): Promise<void> {
+    await this.engine.record(this.sessionId, { path });
+  }
+
+  /** Packet counters of the session as it ended (for metrics and the call's log line). */
+  lastStats: SessionStats | undefined;
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    try {
+      this.lastStats = await this.engine.sessionStats(this.sessionId);
+    } catch {
+      // the worker may be gone (it died): no figures, the session is gone with it
+    }
+    await this.engine.destroy(this.sessionId);
+  }
+}
+
+function other(leg: LegName): LegName {
+  return leg === 'a' ? 'b' : 'a';
+}

@@ -1,0 +1,453 @@
+// A call (ARCHITECTURE.md "call model"): the caller's leg (inbound, UAS), the legs the PBX
+// places toward the called side (outbound, UAC; several while forking, one once answered),
+// and one media session anchoring the audio between them. Apps drive it with verbs
+// (`dial` here; answer/play/collect arrive with the IVR); everything that happens is
+// published on the call event bus, which is how call records, metrics and the live view
+// learn about it.
+//
+// Mid-call requests from either side are mirrored to the other (B2BUA): re-INVITE and UPDATE
+// (hold, codec change) with our SDP in place of the phone's, INFO DTMF turned into RFC 4733
+// toward a side that has telephone-event, BYE ending both sides.
+import type { Logger } from '../log.ts';
+import type { LegName } from '../media/media-protocol.ts';
+import type { NameAddr, SipRequest, SipResponse } from '../sip/message.ts';
+import type { SendOptions } from '../sip/dialog/dialog.ts';
+import type { StackIncomingRequest } from '../sip/stack.ts';
+import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
+import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
+import { CallMedia, UnacceptableSdpError } from './call-media.ts';
+import { Fork, type ForkOutcome, type RingStrategy } from './fork.ts';
+import type { InboundLeg } from './inbound-leg.ts';
+import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
+import type { DialogTransport } from '../sip/dialog/dialog.ts';
+import type { LiveCall, LiveCallState } from './live-calls.ts';
+
+export type CallDirection = 'internal' | 'inbound' | 'outbound';
+
+export interface CallContext {
+  transport: DialogTransport;
+  bus: CallEventBus;
+  log: Logger;
+  now: () => number;
+  /** Our Contact URI toward a peer on `transport`. */
+  contactFor(transport: string): string;
+  /** Path for this call's recording, or undefined when the tenant does not record. */
+  recordingPath(call: Call): string | undefined;
+  /** The dialog of a leg exists / is gone: in-dialog requests find the call through it. */
+  registerDialog(key: string, call: Call, side: LegName): void;
+  unregisterDialog(key: string): void;
+  ended(call: Call): void;
+}
+
+export interface DialOptions {
+  strategy: RingStrategy;
+  timeoutS: number;
+}
+
+export interface InDialogRequest {
+  request: SipRequest;
+  respond: StackIncomingRequest['respond'];
+}
+
+let legCounter = 0;
+
+export class Call {
+  readonly id: string;
+  readonly tenantId: number;
+  readonly direction: CallDirection;
+  readonly caller: Party;
+  readonly callee: Party;
+  readonly inbound: InboundLeg;
+  readonly media: CallMedia;
+  readonly startedAt: number;
+  answeredAt: number | undefined;
+  state: LiveCallState = 'ringing';
+  recording = false;
+  /** How the call ended, once it has. */
+  disposition: Disposition | undefined;
+  /** The called side's leg once answered. */
+  bridged: OutboundLeg | undefined;
+  private fork: Fork | undefined;
+  private readonly ctx: CallContext;
+  private ended = false;
+  private ringingSent = false;
+  private earlyMediaSent = false;
+  /** A re-INVITE/UPDATE is being mirrored: a second one gets 491 (RFC 3261 §14.2). */
+  private offerInProgress = false;
+  private readonly callerLegId: string;
+
+  constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext }) {
+    this.id = args.id;
+    this.tenantId = args.tenantId;
+    this.direction = args.direction;
+    this.caller = args.caller;
+    this.callee = args.callee;
+    this.inbound = args.inbound;
+    this.media = args.media;
+    this.ctx = args.ctx;
+    this.startedAt = args.ctx.now();
+    this.callerLegId = `${this.id}-a`;
+    args.ctx.registerDialog(this.inbound.dialog.key, this, 'a');
+    const h = this.inbound.invite.headers;
+    this.ctx.bus.emit('call.started', { callId: this.id, tenantId: this.tenantId, at: this.startedAt, direction: this.direction, caller: this.caller, callee: this.callee, sipCallId: h['call-id'] });
+    this.ctx.bus.emit('leg.started', { callId: this.id, legId: this.callerLegId, at: this.startedAt, direction: 'inbound', party: this.caller, target: h.contact && Array.isArray(h.contact) && h.contact[0] ? h.contact[0].uri : h.from.uri });
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  // ------------------------------------------------------------------ verbs
+
+  /**
+   * Rings `targets` (one extension's terminals) and connects the first that answers. Resolves
+   * with the outcome; on failure the caller has NOT been answered yet, so an app may go on
+   * (voicemail) or give up with `reject`.
+   */
+  async dial(targets: OutboundTarget[], options: DialOptions & { party: Party }): Promise<ForkOutcome> {
+    if (this.ended) return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
+    const from: NameAddr = { ...(this.caller.name ? { name: quoteName(this.caller.name) } : {}), uri: this.fromUriFor(), params: {} };
+    const offer = this.media.offerToward('b');
+    const fork = new Fork({
+      strategy: options.strategy,
+      timeoutS: options.timeoutS,
+      targets: targets.length,
+      start: (index, events) => {
+        const target = targets[index]!;
+        const leg = new OutboundLeg(`${this.id}-b${++legCounter}`, target, from, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
+        this.ctx.bus.emit('leg.started', { callId: this.id, legId: leg.id, at: this.ctx.now(), direction: 'outbound', party: options.party, target: target.uri });
+        leg.start({ body: offer }, events);
+        return leg;
+      },
+      onProvisional: (leg, r) => void this.onProvisional(leg, r),
+      onForkEnded: (leg, r, why) => {
+        const disposition: Disposition = why === 'cancelled' ? 'cancelled' : why === 'timeout' ? 'no-answer' : why === 'completed-elsewhere' ? 'cancelled' : dispositionOf(r?.status ?? 500);
+        this.ctx.bus.emit('leg.ended', { callId: this.id, legId: leg.id, at: this.ctx.now(), disposition, hangupBy: why === 'failed' ? 'callee' : 'system', ...(r ? { sipCode: r.status } : {}), ...(why === 'completed-elsewhere' ? { reason: 'call completed elsewhere' } : why === 'timeout' ? { reason: 'ring timeout' } : {}) });
+      },
+    });
+    this.fork = fork;
+    const outcome = await fork.outcome;
+    this.fork = undefined;
+    if (!outcome.answered) return outcome;
+    if (this.ended) {
+      void outcome.leg.bye();
+      return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
+    }
+    await this.connect(outcome.leg);
+    return outcome;
+  }
+
+  /** Refuses the call (nothing answered): a final response to the caller, the call ends. */
+  reject(status: number, reason: string, disposition: Disposition, hangupBy: HangupBy = 'system', headers?: Record<string, string>): void {
+    this.inbound.reject(status, reason, headers);
+    void this.finish({ disposition, hangupBy, sipCode: status, reason });
+  }
+
+  /** Ends the call from the PBX's side (admin hang-up, RTP timeout, shutdown). */
+  hangup(reason: string): void {
+    if (this.ended) return;
+    if (!this.inbound.isAnswered) {
+      this.fork?.cancel();
+      this.inbound.reject(480, 'Temporarily Unavailable', { Reason: `SIP;cause=480;text="${reason}"` });
+      void this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 480, reason });
+      return;
+    }
+    void this.inbound.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    void this.bridged?.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    void this.finish({ disposition: 'answered', hangupBy: 'system', sipCode: 200, reason });
+  }
+
+  // ------------------------------------------------------------------ ringing and answer
+
+  private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
+    if (this.ended || this.inbound.isFinal) return;
+    if (r.content && (r.status === 183 || r.status === 180)) {
+      // early media (ringback or announcements from the called side) goes through the relay
+      try {
+        const sdp = await this.media.fromSide('b', r.content);
+        if (this.ended || this.inbound.isFinal) return;
+        this.earlyMediaSent = true;
+        await this.inbound.progress(183, { body: sdp });
+      } catch (e) {
+        this.ctx.log.info({ callId: this.id, leg: leg.id, err: (e as Error).message }, 'early media SDP ignored');
+      }
+      return;
+    }
+    if (!this.ringingSent && !this.earlyMediaSent) {
+      this.ringingSent = true;
+      await this.inbound.progress(180);
+    }
+  }
+
+  private async connect(leg: OutboundLeg): Promise<void> {
+    this.bridged = leg;
+    if (leg.dialog) this.ctx.registerDialog(leg.dialog.key, this, 'b');
+    let answer: string;
+    try {
+      answer = await this.media.fromSide('b', leg.remoteSdp ?? '');
+    } catch (e) {
+      // the called phone answered with SDP we cannot use: end both sides cleanly
+      const why = e instanceof UnacceptableSdpError ? e.message : 'media error';
+      this.ctx.log.warn({ callId: this.id, err: why }, 'answer SDP unusable');
+      void leg.bye({ Reason: 'SIP;cause=488;text="Not Acceptable Here"' });
+      this.inbound.reject(488, 'Not Acceptable Here');
+      await this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 488, reason: why });
+      return;
+    }
+    if (this.ended) return;
+    const now = this.ctx.now();
+    this.answeredAt = now;
+    this.state = 'answered';
+    this.ctx.bus.emit('leg.answered', { callId: this.id, legId: leg.id, at: now });
+    this.ctx.bus.emit('leg.answered', { callId: this.id, legId: this.callerLegId, at: now });
+    this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: leg.id });
+    void this.startRecording();
+    const acked = await this.inbound.answer({ body: answer, headers: this.answerHeaders() });
+    if (!acked && !this.ended) {
+      this.ctx.log.warn({ callId: this.id }, 'no ACK for our 200 OK: ending the call');
+      void this.bridged?.bye();
+      void this.inbound.bye();
+      await this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 408, reason: 'no ACK from the caller' });
+    }
+  }
+
+  private answerHeaders(): Record<string, string> {
+    return { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK', Supported: 'replaces, timer', ...this.extraAnswerHeaders };
+  }
+
+  /** Headers the call-control layer adds to our 200 (session timer). */
+  extraAnswerHeaders: Record<string, string> = {};
+
+  private async startRecording(): Promise<void> {
+    const path = this.ctx.recordingPath(this);
+    if (path === undefined) return;
+    try {
+      await this.media.record(path);
+      this.recording = true;
+      this.ctx.bus.emit('recording.started', { callId: this.id, tenantId: this.tenantId, at: this.ctx.now(), path });
+    } catch (e) {
+      this.ctx.log.error({ callId: this.id, path, err: (e as Error).message }, 'recording could not start');
+    }
+  }
+
+  /** The caller CANCELled while ringing. */
+  onCallerCancel(): void {
+    if (this.ended || this.inbound.isAnswered) return;
+    this.fork?.cancel('SIP;cause=487;text="Request Terminated"');
+    this.inbound.reject(487, 'Request Terminated');
+    void this.finish({ disposition: 'cancelled', hangupBy: 'caller', sipCode: 487 });
+  }
+
+  // ------------------------------------------------------------------ in-dialog requests
+
+  /** A request inside one of the call's dialogs (`side` a = caller, b = called side). */
+  onRequest(side: LegName, req: InDialogRequest): void {
+    const m = req.request.method;
+    if (m === 'ACK') {
+      if (side === 'a') this.inbound.onAck();
+      return;
+    }
+    const dialog = side === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    if (dialog === undefined) {
+      req.respond(481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    if (!dialog.acceptRemoteSeq(req.request)) {
+      req.respond(500, 'Server Internal Error', { headers: { 'Retry-After': '1' } });
+      return;
+    }
+    switch (m) {
+      case 'BYE':
+        req.respond(200, 'OK');
+        void this.onBye(side, req.request);
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        void this.mirrorOffer(side, req);
+        return;
+      case 'INFO':
+        void this.onInfo(side, req);
+        return;
+      case 'PRACK':
+        if (side === 'a') this.inbound.onPrack(req.request, (s) => req.respond(s));
+        else req.respond(481);
+        return;
+      case 'OPTIONS':
+        req.respond(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK' } });
+        return;
+      default:
+        this.onOtherRequest(side, req);
+    }
+  }
+
+  /** Hook for requests a subclass or the transfer logic handles (REFER, NOTIFY). */
+  onOtherRequest(_side: LegName, req: InDialogRequest): void {
+    req.respond(405, 'Method Not Allowed', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK' } });
+  }
+
+  private async onBye(side: LegName, req: SipRequest): Promise<void> {
+    const reason = typeof req.headers.reason === 'string' ? req.headers.reason : undefined;
+    if (side === 'a') {
+      this.inbound.close();
+      void this.bridged?.bye(reason ? { Reason: reason } : undefined);
+    } else {
+      if (this.bridged) this.bridged.state = 'ended';
+      void this.inbound.bye(reason ? { Reason: reason } : undefined);
+    }
+    await this.finish({ disposition: 'answered', hangupBy: side === 'a' ? 'caller' : 'callee', sipCode: 200 });
+  }
+
+  /** re-INVITE / UPDATE: hold, resume, codec change — mirrored to the other side with our SDP. */
+  private async mirrorOffer(side: LegName, req: InDialogRequest): Promise<void> {
+    const method = req.request.method;
+    const dialog = side === 'a' ? this.inbound.dialog : this.bridged!.dialog!;
+    if (this.offerInProgress) {
+      req.respond(491, 'Request Pending');
+      return;
+    }
+    dialog.refreshTarget(req.request.headers.contact);
+    const sessionTimer = this.sessionRefreshed?.(side, req.request);
+    const extra = sessionTimer ?? {};
+    const contact = { Contact: `<${dialog.contact}>` };
+    if (!req.request.content) {
+      // a refresh without an offer (session timer, or a late-offer re-INVITE): our current SDP
+      const current = this.media.currentToward(side);
+      if (method === 'INVITE' && current !== undefined) req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: current, contentType: 'application/sdp' });
+      else req.respond(200, 'OK', { headers: { ...contact, ...extra } });
+      return;
+    }
+    const otherSide: LegName = side === 'a' ? 'b' : 'a';
+    const otherDialog = otherSide === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    let offer: string;
+    try {
+      offer = await this.media.fromSide(side, req.request.content);
+    } catch (e) {
+      req.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${(e as Error).message.replace(/"/g, "'")}"` } });
+      return;
+    }
+    if (otherDialog === undefined || this.ended) {
+      req.respond(481);
+      return;
+    }
+    this.offerInProgress = true;
+    try {
+      let response: SipResponse;
+      let cseq = 0;
+      if (method === 'INVITE') {
+        const out = otherDialog.reinvite({ body: offer });
+        cseq = out.cseq;
+        response = await out.response;
+        if (response.status >= 200 && response.status < 300) otherDialog.ack(cseq);
+      } else {
+        response = await otherDialog.request('UPDATE', { body: offer });
+      }
+      if (response.status >= 200 && response.status < 300 && response.content) {
+        const answer = await this.media.fromSide(otherSide, response.content);
+        req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: answer, contentType: 'application/sdp' });
+        this.state = /a=(sendonly|inactive)/.test(req.request.content) || /c=IN IP4 0\.0\.0\.0/.test(req.request.content) ? 'held' : 'answered';
+      } else if (response.status >= 200 && response.status < 300) {
+        req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: this.media.currentToward(side) ?? '', contentType: 'application/sdp' });
+      } else {
+        req.respond(response.status, response.reason);
+      }
+    } catch (e) {
+      req.respond(500, 'Server Internal Error');
+      this.ctx.log.error({ callId: this.id, err: e }, 'mirroring an offer failed');
+    } finally {
+      this.offerInProgress = false;
+    }
+  }
+
+  /** Set by call control when the call uses RFC 4028 session timers. */
+  sessionRefreshed: ((side: LegName, req: SipRequest) => Record<string, string> | undefined) | undefined;
+
+  /** SIP INFO: DTMF becomes RFC 4733 toward a side that has telephone-event, else the INFO is passed on. */
+  private async onInfo(side: LegName, req: InDialogRequest): Promise<void> {
+    const otherSide: LegName = side === 'a' ? 'b' : 'a';
+    const otherDialog = otherSide === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    const r = req.request;
+    const parsed = parseDtmfInfo(typeof r.headers['content-type'] === 'string' ? r.headers['content-type'] : '', r.content);
+    const dtmf = parsed.ok ? parsed.dtmf : undefined;
+    if (dtmf !== undefined && this.hasTelephoneEvent(otherSide)) {
+      req.respond(200, 'OK');
+      try {
+        await this.media.engine.sendDtmf(this.media.sessionId, otherSide, dtmf.digit, dtmf.durationMs === undefined ? {} : { durationMs: dtmf.durationMs });
+      } catch (e) {
+        this.ctx.log.info({ callId: this.id, err: (e as Error).message }, 'DTMF from INFO not sent');
+      }
+      return;
+    }
+    if (otherDialog === undefined) {
+      req.respond(481);
+      return;
+    }
+    const opts: SendOptions = r.content ? { body: r.content, contentType: String(r.headers['content-type'] ?? 'application/octet-stream') } : {};
+    const res = await otherDialog.request('INFO', opts);
+    req.respond(res.status, res.reason);
+  }
+
+  private hasTelephoneEvent(side: LegName): boolean {
+    return this.media.hasTelephoneEvent(side);
+  }
+
+  // ------------------------------------------------------------------ the end
+
+  /** Publishes the end once; frees media and dialogs. */
+  async finish(end: { disposition: Disposition; hangupBy: HangupBy; sipCode?: number; reason?: string }): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.state = 'ending';
+    this.disposition = end.disposition;
+    this.fork?.cancel();
+    this.inbound.close();
+    const now = this.ctx.now();
+    this.ctx.unregisterDialog(this.inbound.dialog.key);
+    if (this.bridged?.dialog) this.ctx.unregisterDialog(this.bridged.dialog.key);
+    const legEnd = { at: now, disposition: end.disposition, hangupBy: end.hangupBy, ...(end.sipCode === undefined ? {} : { sipCode: end.sipCode }), ...(end.reason === undefined ? {} : { reason: end.reason }) };
+    if (this.bridged) this.ctx.bus.emit('leg.ended', { callId: this.id, legId: this.bridged.id, ...legEnd });
+    this.ctx.bus.emit('leg.ended', { callId: this.id, legId: this.callerLegId, ...legEnd });
+    try {
+      await this.media.destroy();
+    } catch (e) {
+      this.ctx.log.warn({ callId: this.id, err: (e as Error).message }, 'media session teardown failed');
+    }
+    this.ctx.bus.emit('call.ended', { callId: this.id, ...legEnd });
+    this.ctx.ended(this);
+  }
+
+  /** The From URI the called side sees: the caller's number at our domain. */
+  private fromUriFor(): string {
+    const to = this.inbound.invite.headers.to.uri;
+    const at = to.indexOf('@');
+    const host = at >= 0 ? to.slice(at + 1).split(/[;>?]/)[0] : 'localhost';
+    return `sip:${this.caller.number}@${host}`;
+  }
+
+  toLive(): LiveCall {
+    return {
+      id: this.id,
+      tenantId: this.tenantId,
+      direction: this.direction,
+      state: this.state,
+      caller: this.caller,
+      callee: this.callee,
+      startedAt: this.startedAt,
+      ...(this.answeredAt === undefined ? {} : { answeredAt: this.answeredAt }),
+      legs: 1 + (this.bridged ? 1 : (this.fork?.started.filter((l) => l.state === 'calling' || l.state === 'ringing').length ?? 0)),
+      recording: this.recording,
+    };
+  }
+}
+
+export function dispositionOf(status: number): Disposition {
+  if (status >= 200 && status < 300) return 'answered';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 408 || status === 480) return 'no-answer';
+  if (status === 487) return 'cancelled';
+  if (status === 403 || status === 603 || status === 488) return 'rejected';
+  return 'failed';
+}
+
+function quoteName(name: string): string {
+  return '"' + name.replace(/["\\]/g, '') + '"';
+}

@@ -1,0 +1,149 @@
+// A leg the PBX places (UAC side): one INVITE to one terminal — a registered contact of an
+// extension — and, once it answers, the dialog (RFC 3261 §12.1.2). Reports provisional
+// responses (PRACKing reliable ones, RFC 3262), ACKs its 2xx (re-ACKs retransmissions),
+// CANCELs while ringing, and sends BYE and re-INVITEs after.
+import type { NameAddr, Peer, SipResponse } from '../sip/message.ts';
+import { newCallId, newTag } from '../sip/random-id.ts';
+import type { OutgoingInvite } from '../sip/stack.ts';
+import { contactUri, Dialog, routeSetOf, type DialogTransport, type SendOptions } from '../sip/dialog/dialog.ts';
+import { hasOptionTag } from './sip-headers.ts';
+
+export interface OutboundTarget {
+  /** Request-URI: the registered Contact. */
+  uri: string;
+  /** Where to send: the registration's source (reaches phones behind NAT). */
+  peer: Peer;
+  /** To header (the dialled party). */
+  to: NameAddr;
+}
+
+export type OutboundState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled' | 'ended';
+
+export interface OutboundEvents {
+  provisional(leg: OutboundLeg, response: SipResponse): void;
+  /** 2xx (the dialog exists and has been ACKed) or a failure. */
+  final(leg: OutboundLeg, response: SipResponse): void;
+}
+
+export class OutboundLeg {
+  readonly id: string;
+  readonly target: OutboundTarget;
+  state: OutboundState = 'calling';
+  dialog: Dialog | undefined;
+  /** The final response, once there is one. */
+  finalResponse: SipResponse | undefined;
+  /** SDP from the last provisional or final response that carried one. */
+  remoteSdp: string | undefined;
+  private invite: OutgoingInvite | undefined;
+  private readonly transport: DialogTransport;
+  private readonly callId = newCallId();
+  private readonly localTag = newTag();
+  private readonly from: NameAddr;
+  private readonly contact: string;
+  private prackedRseq = -1;
+  /** Our CSeq so far (INVITE = 1, PRACKs after), carried into the confirmed dialog. */
+  private seq = 1;
+
+  constructor(id: string, target: OutboundTarget, from: NameAddr, contact: string, transport: DialogTransport) {
+    this.id = id;
+    this.target = target;
+    this.from = from;
+    this.contact = contact;
+    this.transport = transport;
+  }
+
+  get sipCallId(): string {
+    return this.callId;
+  }
+
+  /** Sends the INVITE with our SDP offer. */
+  start(offer: SendOptions, events: OutboundEvents): void {
+    const headers: Record<string, unknown> = {
+      via: [],
+      to: this.target.to,
+      from: { ...this.from, params: { ...this.from.params, tag: this.localTag } },
+      'call-id': this.callId,
+      cseq: { seq: 1, method: 'INVITE' },
+      contact: [{ uri: this.contact, params: {} }],
+      allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK',
+      supported: '100rel, replaces, timer',
+    };
+    for (const [k, v] of Object.entries(offer.headers ?? {})) headers[k.toLowerCase()] = v;
+    if (offer.body) headers['content-type'] = offer.contentType ?? 'application/sdp';
+    const req = { method: 'INVITE', uri: this.target.uri, headers: headers as never, content: offer.body ?? '' };
+    this.invite = this.transport.invite(req, this.target.peer, {
+      provisional: (r) => {
+        if (r.status === 100 || this.state !== 'calling' && this.state !== 'ringing') return;
+        this.state = 'ringing';
+        if (r.content) this.remoteSdp = r.content;
+        this.prackIfReliable(r);
+        events.provisional(this, r);
+      },
+      retransmitted2xx: () => this.dialog?.ack(1),
+    });
+    void this.invite.response.then((r) => {
+      this.finalResponse = r;
+      if (r.status >= 200 && r.status < 300) {
+        this.dialog = this.dialogFrom(r);
+        this.dialog.ack(1);
+        if (r.content) this.remoteSdp = r.content;
+        if (this.state === 'cancelled') {
+          // answered while our CANCEL was on its way: end it at once
+          this.state = 'ended';
+          void this.dialog.request('BYE');
+          events.final(this, r);
+          return;
+        }
+        this.state = 'answered';
+      } else if (this.state !== 'cancelled') {
+        this.state = 'failed';
+      }
+      events.final(this, r);
+    });
+  }
+
+  /** CANCEL while not answered (the Reason header says why, RFC 3326). */
+  cancel(reason?: string): void {
+    if (this.state !== 'calling' && this.state !== 'ringing') return;
+    this.state = 'cancelled';
+    this.invite?.cancel(reason ? { Reason: reason } : {});
+  }
+
+  /** BYE an answered leg. */
+  bye(headers?: Record<string, string>): Promise<SipResponse> | undefined {
+    if (this.state !== 'answered' || this.dialog === undefined) return undefined;
+    this.state = 'ended';
+    return this.dialog.request('BYE', { headers });
+  }
+
+  private dialogFrom(r: SipResponse): Dialog {
+    const { tag, ...toParams } = r.headers.to.params;
+    return new Dialog(
+      {
+        callId: this.callId,
+        localTag: this.localTag,
+        remoteTag: tag ?? '',
+        local: this.from,
+        remote: { ...this.target.to, params: toParams },
+        localSeq: this.seq,
+        remoteSeq: 0,
+        remoteTarget: contactUri(r.headers.contact) ?? this.target.uri,
+        routeSet: routeSetOf(r, true),
+        contact: this.contact,
+        peer: this.target.peer,
+      },
+      this.transport,
+    );
+  }
+
+  /** RFC 3262: a provisional with Require: 100rel and RSeq gets a PRACK in the early dialog. */
+  private prackIfReliable(r: SipResponse): void {
+    if (!hasOptionTag(r.headers.require, '100rel')) return;
+    const rseq = Number(String(r.headers.rseq ?? '').trim());
+    if (!Number.isInteger(rseq) || rseq <= this.prackedRseq) return;
+    this.prackedRseq = rseq;
+    const early = this.dialogFrom(r);
+    void early.request('PRACK', { headers: { RAck: `${rseq} 1 INVITE` } });
+    this.seq = early.localSeq;
+  }
+}
