@@ -46,6 +46,7 @@ export type {
   LegName,
   LegStats,
   PlayArgs,
+  ReceptionStats,
   PlayDoneEvent,
   PromptRef,
   RecordDoneEvent,
@@ -81,6 +82,12 @@ export interface MediaEngineOptions {
   respawn?: boolean;
   /** Prompt directories searched in order (tenant greetings first); default the repository's media/prompts. */
   promptDirs?: string[];
+  /**
+   * Nominal interval of the RTCP reports the workers send a phone while they terminate its media
+   * (session not connected: prompts, IVR), randomised ×[0.5, 1.5]. Default 5000 (RFC 3550's
+   * minimum); shorter only for tests; 0 = send none (RTCP is still relayed while connected).
+   */
+  rtcpIntervalMs?: number;
 }
 
 export interface SessionInfo {
@@ -268,6 +275,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
         relatchPackets: options.relatchPackets ?? 3,
         statsIntervalMs: options.statsIntervalMs ?? 0,
         promptDirs: options.promptDirs ?? [DEFAULT_PROMPT_DIR],
+        rtcpIntervalMs: options.rtcpIntervalMs ?? 5000,
       };
       engine.slots.push({ index: i, init, backend: undefined as unknown as Backend, alive: false, sessions: new Set() });
     }

@@ -9,6 +9,9 @@
 // bit, whenever relayed audio resumes or its SSRC changes), so the phone sees one consistent
 // stream across relay → prompt → relay → DTMF → relay. While a prompt or DTMF is being sent,
 // relayed packets toward the phone are dropped: the prompt replaces the other side's audio.
+// The stream's packet and payload-octet counts (prompt, DTMF and renumbered relay alike) and
+// its RTP timestamp for "now" are what the leg's RTCP SR reports (senderState, leg-rtcp.ts);
+// a stream started after the leg's RTCP took an SSRC keeps that SSRC.
 //
 // Pacing: the Player and the DTMF sender run on the worker's shared PlayoutClock (one timer for
 // every leg). A digit is sent as its RFC 4733 schedule (buildDtmfEvent) on the clock's 20 ms
@@ -27,7 +30,8 @@ import { DtmfReceiver } from './dtmf-receiver.ts';
 import { DtmfToneDetector } from './dtmf-tone-detector.ts';
 import { buildDtmfEvent, setRtpSequence, type DtmfSendPlan } from './dtmf-sender.ts';
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711.ts';
-import { emptyHeader, readRtpHeader, sequenceDelta, timestampDelta, type RtpHeader } from './rtp-packet.ts';
+import type { RtcpSenderState } from './leg-rtcp.ts';
+import { RTP_HEADER_SIZE, emptyHeader, readRtpHeader, sequenceDelta, timestampDelta, type RtpHeader } from './rtp-packet.ts';
 
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
 
@@ -100,6 +104,9 @@ export class LegMedia implements PlayoutSource {
   suppressed = 0;
   /** Packets the worker made and sent (prompt, DTMF). */
   sent = 0;
+  /** Packets and payload octets sent in the leg's stream: the worker's and renumbered relayed ones (RTCP SR). */
+  private streamPackets = 0;
+  private streamOctets = 0;
   // egress re-anchoring of the relayed stream into ours
   private resume = true;
   private inSsrc = 0;
@@ -138,6 +145,8 @@ export class LegMedia implements PlayoutSource {
   private ownStream(): RtpStreamState {
     if (this.stream === null) {
       this.stream = newRtpStreamState();
+      const rtcp = this.endpoint.reporter;
+      if (rtcp !== null) this.stream.ssrc = rtcp.ownSsrc; // the phone already knows this SSRC from RTCP
       this.audioPts = lawTable(this.codecs());
       this.resume = true;
       this.endpoint.egress = this.egress;
@@ -146,8 +155,26 @@ export class LegMedia implements PlayoutSource {
   }
 
   private send = (packet: Buffer): void => {
-    if (this.endpoint.sendOwn(packet)) this.sent++;
+    if (this.endpoint.sendOwn(packet)) {
+      this.sent++;
+      // our packets carry a bare 12-byte header (Player, buildDtmfEvent)
+      this.streamPackets++;
+      this.streamOctets += packet.length - RTP_HEADER_SIZE;
+    }
   };
+
+  /**
+   * The leg's stream for an RTCP SR, or null before the worker sent the phone anything. The RTP
+   * timestamp for "now" is the last packet's (stream.timestamp − 160: the next packet's minus one
+   * 20 ms packet) advanced by the time since it was sent at 8 samples/ms.
+   */
+  senderState(): RtcpSenderState | null {
+    const s = this.stream;
+    if (s === null) return null;
+    let ts = s.timestamp;
+    if (s.lastSentAt !== undefined) ts = (s.timestamp - SAMPLES_PER_PACKET + Math.round((this.clock.clock.now() - s.lastSentAt) * 8)) >>> 0;
+    return { ssrc: s.ssrc, packets: this.streamPackets, octets: this.streamOctets, rtpTimestamp: ts };
+  }
 
   /** Relayed packets toward the phone: dropped while busy, else renumbered into the leg's stream. */
   private readonly egress = (msg: Buffer): boolean => {
@@ -186,6 +213,8 @@ export class LegMedia implements PlayoutSource {
       if (timestampDelta(s.timestamp, next) > 0) s.timestamp = next;
       s.lastSentAt = now;
     }
+    this.streamPackets++;
+    this.streamOctets += h.payloadLength;
     return true;
   };
 

@@ -60,7 +60,12 @@ export interface LegStats {
   rtpIn: number;
   rtpOut: number;
   rtcpIn: number;
+  /** RTCP relayed to this leg's phone. */
   rtcpOut: number;
+  /** RTCP the PBX made and sent to this leg's phone (SR/RR while it terminates the media, BYE). */
+  rtcpSent: number;
+  /** Reception measured while the PBX terminated this leg's media; null if it never did or heard nothing. */
+  reception: ReceptionStats | null;
   /** Packets from a source other than the latched one (possible hijack, or a stale stream). */
   droppedStranger: number;
   /** Not RTP v2, or a payload type the leg did not declare (only checked before latching). */
@@ -72,6 +77,19 @@ export interface LegStats {
   /** Where packets to this leg's phone go now (latched or signalled), or null. */
   peer: { address: string; port: number } | null;
   latched: boolean;
+}
+
+/** A phone's RTP as received by the PBX (RFC 3550 A.3, A.8), and the phone's own report on the PBX's stream. */
+export interface ReceptionStats {
+  ssrc: number;
+  received: number;
+  expected: number;
+  /** expected − received (negative with duplicates). */
+  lost: number;
+  /** Interarrival jitter. */
+  jitterMs: number;
+  /** The phone's last report block about the PBX's stream: fraction lost (0–1) in its last interval, cumulative lost, jitter. */
+  remote: { fractionLost: number; lost: number; jitterMs: number } | null;
 }
 
 export interface SessionStats {
@@ -221,6 +239,8 @@ export interface WorkerInit {
   statsIntervalMs: number;
   /** Prompt directories searched in order (PromptLibrary); default the shipped media/prompts. */
   promptDirs?: string[];
+  /** RTCP report interval where the worker terminates media (leg-rtcp.ts); default 5000, 0 = none. */
+  rtcpIntervalMs?: number;
 }
 
 /** Wire format on the worker's port. */

@@ -6,6 +6,9 @@
 // Media features (play, sendDtmf, collectDigits, record — session-media.ts) are created for a
 // session by its first such command; their events (playDone, dtmf, recordDone) are per play,
 // digit or recording, never per packet.
+// Where a worker terminates media — a session that is not connected — it also sends each leg's
+// phone RTCP reports of its own (leg-rtcp.ts) from one RTCP timer that walks only those
+// sessions and runs only while there are any; connected sessions relay RTCP and cost nothing.
 import { createSocket, type Socket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -26,6 +29,7 @@ import {
 import { playItems } from './play-request.ts';
 import { PortAllocator } from './port-allocator.ts';
 import { DEFAULT_PROMPT_DIR, PromptLibrary } from './prompt-library.ts';
+import { DEFAULT_RTCP_INTERVAL_MS, LegRtcp } from './leg-rtcp.ts';
 import { RelayEndpoint } from './relay-endpoint.ts';
 import { RelaySession } from './relay-session.ts';
 import { SessionMedia } from './session-media.ts';
@@ -76,6 +80,11 @@ export class MediaWorkerCore {
   /** Recorder ticks and DTMF timeouts; runs only while `media` is not empty. */
   private featureTimer: NodeJS.Timeout | null = null;
   private library: PromptLibrary | null = null;
+  /** Sessions not connected: the worker terminates their media and reports in RTCP itself. */
+  private readonly terminated = new Map<string, RelaySession>();
+  /** Polls the legs of `terminated` for due RTCP reports; runs only while it is not empty. */
+  private rtcpTimer: NodeJS.Timeout | null = null;
+  private readonly rtcpIntervalMs: number;
 
   constructor(init: WorkerInit, emit: (e: MediaEvent) => void) {
     this.init = init;
@@ -86,18 +95,25 @@ export class MediaWorkerCore {
     this.sweepTimer.unref();
     this.statsTimer = init.statsIntervalMs > 0 ? setInterval(() => this.emit({ type: 'stats', stats: this.workerStats() }), init.statsIntervalMs) : null;
     this.statsTimer?.unref();
+    this.rtcpIntervalMs = init.rtcpIntervalMs ?? DEFAULT_RTCP_INTERVAL_MS;
   }
 
   async handle(cmd: MediaCommand): Promise<unknown> {
     switch (cmd.op) {
       case 'createSession':
         return this.createSession(cmd.sessionId, cmd.options);
-      case 'connect':
-        this.session(cmd.sessionId).connect();
+      case 'connect': {
+        const s = this.session(cmd.sessionId);
+        s.connect();
+        this.relayed(s);
         return null;
-      case 'disconnect':
-        this.session(cmd.sessionId).disconnect();
+      }
+      case 'disconnect': {
+        const s = this.session(cmd.sessionId);
+        s.disconnect();
+        this.terminate(s);
         return null;
+      }
       case 'update':
         this.update(cmd.sessionId, cmd.leg, cmd.config);
         return null;
@@ -203,6 +219,7 @@ export class MediaWorkerCore {
     }
     if (options.connect ?? true) s.connect();
     this.sessions.set(id, s);
+    if (!s.connected) this.terminate(s);
     return { a: { port: a.port, rtcpPort: a.port + 1 }, b: { port: b.port, rtcpPort: b.port + 1 } };
   }
 
@@ -215,6 +232,11 @@ export class MediaWorkerCore {
     const s = this.sessions.get(id);
     if (s === undefined) return false;
     this.sessions.delete(id);
+    if (this.terminated.has(id)) {
+      s.a.reporter?.bye();
+      s.b.reporter?.bye();
+      this.relayed(s);
+    }
     const m = this.media.get(id);
     if (m !== undefined) {
       this.media.delete(id);
@@ -228,6 +250,43 @@ export class MediaWorkerCore {
     this.ports.release(s.a.port);
     this.ports.release(s.b.port);
     return true;
+  }
+
+  // ---------------------------------------------------------------- RTCP where media is terminated
+
+  /** The session is not (or no longer) connected: its legs get RTCP reports from the worker. */
+  private terminate(s: RelaySession): void {
+    if (this.rtcpIntervalMs <= 0 || this.terminated.has(s.id)) return;
+    for (const leg of ['a', 'b'] as const) {
+      const e = s.leg(leg);
+      e.reporter ??= new LegRtcp(e, { intervalMs: this.rtcpIntervalMs, sender: () => this.media.get(s.id)?.leg(leg).senderState() ?? null });
+      e.reporter.start();
+    }
+    this.terminated.set(s.id, s);
+    if (this.rtcpTimer === null) {
+      // fine enough for a randomised interval, and at most a few wake-ups a second
+      const tickMs = Math.max(20, Math.min(250, Math.floor(this.rtcpIntervalMs / 20)));
+      this.rtcpTimer = setInterval(() => this.tickRtcp(), tickMs);
+      this.rtcpTimer.unref();
+    }
+  }
+
+  /** The session relays (connected) or is gone: the phones' own RTCP is relayed. */
+  private relayed(s: RelaySession): void {
+    if (!this.terminated.delete(s.id)) return;
+    s.a.reporter?.stop();
+    s.b.reporter?.stop();
+    if (this.terminated.size === 0 && this.rtcpTimer !== null) {
+      clearInterval(this.rtcpTimer);
+      this.rtcpTimer = null;
+    }
+  }
+
+  private tickRtcp(): void {
+    for (const s of this.terminated.values()) {
+      s.a.reporter?.poll();
+      s.b.reporter?.poll();
+    }
   }
 
   /** rtpTimeout: once per silence, re-armed when media flows again. */
@@ -275,6 +334,7 @@ export class MediaWorkerCore {
 
   close(): void {
     clearInterval(this.sweepTimer);
+    if (this.rtcpTimer !== null) clearInterval(this.rtcpTimer);
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     for (const id of [...this.sessions.keys()]) this.destroy(id);
   }

@@ -19,7 +19,9 @@
 //  RTCP follows the RTP latch: it is accepted from the latched host (any port: NATs map the
 //  RTCP port separately) or from anyone before RTP has latched, and the phone's RTCP address
 //  is learnt from it. RTCP arriving on the RTP port (rtcp-mux: byte 1 & 0x7f in 72–76) is
-//  handled as RTCP.
+//  handled as RTCP. While connected, RTCP is relayed untouched; while the session is not
+//  connected the PBX terminates the media and makes its own reports (leg-rtcp.ts), sent to
+//  the same learnt address (or the RTP one with rtcp-mux).
 //  With symmetric=false nothing is latched: packets are accepted from anywhere and replies
 //  always go to the signalled address.
 //
@@ -33,8 +35,11 @@
 // packet from this endpoint's phone before it is rewritten (recording, DTMF detection), and
 // `egress` decides on, and may rewrite, every relayed packet toward this endpoint's phone
 // (suppressed while a prompt or DTMF is sent; renumbered into the leg's own stream after).
+// A third, `reporter` (leg-rtcp.ts), sees only what is not relayed — the `droppedNoPeer`
+// branches — for the RTCP the PBX generates while the session is not connected.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { ALAW_TO_ULAW, ULAW_TO_ALAW } from './g711.ts';
+import type { LegRtcp } from './leg-rtcp.ts';
 import type { Codec, LegStats, RemoteAddress } from './media-protocol.ts';
 import { emptyHeader, readRtpHeader, type RtpHeader } from './rtp-packet.ts';
 
@@ -69,6 +74,8 @@ export class RelayEndpoint {
   tap: ((msg: Buffer) => void) | null = null;
   /** Relayed packets toward this endpoint's phone: false drops the packet; may rewrite its header in place. */
   egress: ((msg: Buffer) => boolean) | null = null;
+  /** RTCP generation for this leg (set by the worker once the session is unconnected): fed what is not relayed. */
+  reporter: LegRtcp | null = null;
 
   // configuration
   private remote: RemoteAddress | null = null;
@@ -105,6 +112,8 @@ export class RelayEndpoint {
   droppedStranger = 0;
   droppedInvalid = 0;
   droppedNoPeer = 0;
+  /** RTCP packets the worker made and sent here (reports, BYE). */
+  rtcpSent = 0;
   sendErrors = 0;
   relatches = 0;
 
@@ -188,6 +197,7 @@ export class RelayEndpoint {
     const out = this.peer;
     if (out === null || out.dstPort === 0) {
       this.droppedNoPeer++;
+      if (this.reporter !== null) this.reporter.rtp(msg);
       return;
     }
     if (this.rewrite !== null && !this.applyRewrite(msg, this.rewrite)) return;
@@ -274,25 +284,33 @@ export class RelayEndpoint {
       this.rtcpLearnt = true;
     }
     const out = this.peer;
-    if (out === null) {
+    if (out === null || !out.hasRtcpDestination) {
       this.droppedNoPeer++;
+      if (this.reporter !== null) this.reporter.rtcp(msg);
       return;
     }
-    if (out.rtcpMux) {
-      if (out.dstPort === 0) {
-        this.droppedNoPeer++;
-        return;
-      }
-      out.rtp.send(msg, out.dstPort, out.dstAddr);
-    } else {
-      if (out.dstRtcpPort === 0) {
-        this.droppedNoPeer++;
-        return;
-      }
-      out.rtcp.send(msg, out.dstRtcpPort, out.dstRtcpAddr);
-    }
+    if (out.rtcpMux) out.rtp.send(msg, out.dstPort, out.dstAddr);
+    else out.rtcp.send(msg, out.dstRtcpPort, out.dstRtcpAddr);
     out.rtcpOut++;
   };
+
+  /** Whether RTCP to this endpoint's phone has somewhere to go (its RTP address with rtcp-mux). */
+  get hasRtcpDestination(): boolean {
+    return (this.rtcpMux ? this.dstPort : this.dstRtcpPort) !== 0;
+  }
+
+  /** Sends an RTCP packet the worker made to this endpoint's phone; false when it has no address yet. */
+  sendRtcp(packet: Buffer): boolean {
+    if (this.rtcpMux) {
+      if (this.dstPort === 0) return false;
+      this.rtp.send(packet, this.dstPort, this.dstAddr);
+    } else {
+      if (this.dstRtcpPort === 0) return false;
+      this.rtcp.send(packet, this.dstRtcpPort, this.dstRtcpAddr);
+    }
+    this.rtcpSent++;
+    return true;
+  }
 
   /** Sends a packet the worker made (prompt, DTMF) to this endpoint's phone; false when it has no address yet. */
   sendOwn(packet: Buffer): boolean {
@@ -307,6 +325,8 @@ export class RelayEndpoint {
       rtpOut: this.rtpOut,
       rtcpIn: this.rtcpIn,
       rtcpOut: this.rtcpOut,
+      rtcpSent: this.rtcpSent,
+      reception: this.reporter?.stats() ?? null,
       droppedStranger: this.droppedStranger,
       droppedInvalid: this.droppedInvalid,
       droppedNoPeer: this.droppedNoPeer,
@@ -321,6 +341,7 @@ export class RelayEndpoint {
     this.peer = null;
     this.tap = null;
     this.egress = null;
+    this.reporter = null;
     this.rtp.removeAllListeners('message');
     this.rtcp.removeAllListeners('message');
     try {
