@@ -3,7 +3,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildRtpPacket } from '../../src/media/rtp-packet.ts';
-import { MediaEngine } from '../../src/media/engine.ts';
+import { MediaEngine, type MediaEngineOptions } from '../../src/media/engine.ts';
 
 export interface Received {
   msg: Buffer;
@@ -108,11 +108,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Registers the hooks of an engine test suite: one engine (in-thread or one worker) for the
  * suite, phones closed after each test. Read `engine` in tests or later hooks, not at definition.
  */
-export function useTestEngine(inThread: boolean): { readonly engine: MediaEngine; open(): Promise<Phone> } {
+export function useTestEngine(inThread: boolean, options: Partial<MediaEngineOptions> = {}): { readonly engine: MediaEngine; open(): Promise<Phone> } {
   const phones: Phone[] = [];
   let engine: MediaEngine | undefined;
   beforeAll(async () => {
-    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0 });
+    engine = await MediaEngine.start({ inThread, workers: 1, portRange: testPortRange(40), host: '127.0.0.1', rtpTimeoutS: 0, ...options });
   });
   afterAll(async () => {
     await engine?.close();
