@@ -9,6 +9,8 @@
 //                                 sendDtmf(session, leg, digit, {durationMs}) (SIP INFO → RFC 4733);
 //                                 record(session, {path}) / stopRecord (stereo WAV, A left, B right);
 //                                 mix reserved (answers MediaCommandError 'not implemented').
+//                                 sessionStats: per leg counters, RTCP reports sent (rtcpSent) and, where the
+//                                   PBX terminated the media, reception (lost, jitter, the phone's own report);
 //                                 Events rtpTimeout, sessionEnded, workerExit, stats,
 //                                 dtmf {sessionId, leg, digit, durationMs, source: rfc4733|inband},
 //                                 playDone {sessionId, leg, playId, reason: finished|stopped|interrupted, packets},
@@ -21,6 +23,10 @@
 // blocks behind the commands above, opt-in per session so the plain relay path stays lean;
 // play-request.ts turns play arguments into audio):
 //   rtp-packet.ts        RTP header read/write, wrap-safe sequence/timestamp distance
+//   rtcp-report.ts       RTCP SR/RR + SDES CNAME (+ BYE) compound packets built and parsed (RFC 3550 §6.4–6.6)
+//   rtp-receive-stats.ts per-source receive statistics: probation, cycles, loss, jitter, LSR/DLSR (RFC 3550 A.1/A.3/A.8)
+//   leg-rtcp.ts          RTCP relayed while a session is connected; while it is not (IVR, prompts) the worker
+//                        reports itself: SR (it sent RTP since the last report) or RR every ~5 s, BYE at the end
 //   g711.ts              A-law/µ-law tables, A↔µ transcoding
 //   relay-endpoint.ts, relay-session.ts, port-allocator.ts, media-worker.ts, media-protocol.ts
 //   jitter-buffer.ts (+ jitter-delay.ts)   adaptive playout for terminated media
