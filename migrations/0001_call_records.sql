@@ -65,6 +65,7 @@ CREATE TABLE `recording` (
 --> statement-breakpoint
 CREATE INDEX `recording_call` ON `recording` (`call_id`);--> statement-breakpoint
 CREATE INDEX `recording_tenant_started` ON `recording` (`tenant_id`,`started_at`);--> statement-breakpoint
+CREATE INDEX `recording_kept` ON `recording` (`tenant_id`,`started_at`) WHERE "recording"."deleted_at" IS NULL;--> statement-breakpoint
 CREATE INDEX `recording_in_progress` ON `recording` (`id`) WHERE "recording"."status" = 'recording';--> statement-breakpoint
 ALTER TABLE `tenant` ADD `recording_enabled` integer DEFAULT true NOT NULL;--> statement-breakpoint
 ALTER TABLE `tenant` ADD `recording_retention_days` integer DEFAULT 183 NOT NULL;

@@ -11,6 +11,7 @@ import { DirectoryAccountSource } from './directory/account-source.ts';
 import { SqliteBindingStore } from './directory/registration-store.ts';
 import { SqliteBlockStore, BlockAdmin } from './security/block-store.ts';
 import { TokenService } from './auth/token-service.ts';
+import { CdrService } from './cdr/cdr-service.ts';
 import { applyConfig, type ApplyReport } from './config/apply.ts';
 
 export interface Services {
@@ -23,6 +24,7 @@ export interface Services {
   bindings: SqliteBindingStore;
   blockStore: SqliteBlockStore;
   blocks: BlockAdmin;
+  cdrs: CdrService;
   close(): void;
 }
 
@@ -45,6 +47,7 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     bindings: new SqliteBindingStore(db, now),
     blockStore,
     blocks: new BlockAdmin(blockStore, audit),
+    cdrs: new CdrService(db),
     close: () => {
       services.bindings.flush();
       db.close();

@@ -89,7 +89,14 @@ export const recording = sqliteTable(
     deletedAt: integer('deleted_at'),
     error: text('error'),
   },
-  (t) => [index('recording_call').on(t.callId), index('recording_tenant_started').on(t.tenantId, t.startedAt), index('recording_in_progress').on(t.id).where(sql`${t.status} = 'recording'`)],
+  (t) => [
+    index('recording_call').on(t.callId),
+    index('recording_tenant_started').on(t.tenantId, t.startedAt),
+    // the retention job walks only files still on disk: deleted rows stay out of its way
+    index('recording_kept').on(t.tenantId, t.startedAt).where(sql`${t.deletedAt} IS NULL`),
+    // crash recovery: recordings never finished
+    index('recording_in_progress').on(t.id).where(sql`${t.status} = 'recording'`),
+  ],
 );
 
 export type CallRow = typeof call.$inferSelect;

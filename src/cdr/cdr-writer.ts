@@ -1,0 +1,208 @@
+// The CDR writer: subscribes to the call event bus and keeps `call`, `call_leg` and `recording`
+// rows in step with it. A row is inserted when the call, leg or recording starts — so a process
+// killed mid-call leaves a row for crash recovery to close — and completed when it ends.
+//
+// Writes are small prepared statements, group-committed like the registration store: the events
+// of one turn of the event loop are queued and committed together in one transaction right after
+// it (setImmediate). A commit per event would cost more than the rest of the call's work at high
+// call rates; a kill -9 loses at most the events of the last turn. Reads that must see every
+// event (tests, the API in the same process) call flush() first.
+import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import type { PbxDb } from '../db/open.ts';
+import type { Logger } from '../log.ts';
+import type { CallEventBus, CallEventMap, CallEventName } from '../calls/call-events.ts';
+
+export interface CdrWriterOptions {
+  log?: Logger;
+  /** Queue the writes of one event-loop turn and commit them in one transaction (default true). */
+  groupCommit?: boolean;
+  /** Size of a finished recording's file (default: fs.statSync); undefined when it is missing. */
+  fileSize?: (path: string) => number | undefined;
+}
+
+type Pending = { [K in CallEventName]: [K, CallEventMap[K]] }[CallEventName];
+
+const EVENTS: readonly CallEventName[] = [
+  'call.started',
+  'call.answered',
+  'call.ended',
+  'leg.started',
+  'leg.answered',
+  'leg.ended',
+  'recording.started',
+  'recording.finished',
+];
+
+function defaultFileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+export class CdrWriter {
+  private readonly insertCall: Database.Statement;
+  private readonly answerCall: Database.Statement;
+  private readonly endCall: Database.Statement;
+  private readonly insertLeg: Database.Statement;
+  private readonly answerLeg: Database.Statement;
+  private readonly endLeg: Database.Statement;
+  private readonly insertRecording: Database.Statement;
+  private readonly finishRecording: Database.Statement;
+  private readonly applyBatch: (ops: Pending[]) => void;
+  private readonly log: Logger | undefined;
+  private readonly groupCommit: boolean;
+  private readonly fileSize: (path: string) => number | undefined;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private detach: Array<() => void> = [];
+  /** Events written (or attempted) since start; the bench reads it. */
+  written = 0;
+
+  constructor(db: PbxDb, opts: CdrWriterOptions = {}) {
+    this.log = opts.log;
+    this.groupCommit = opts.groupCommit ?? true;
+    this.fileSize = opts.fileSize ?? defaultFileSize;
+    const s = db.sqlite;
+    this.insertCall = s.prepare(
+      `INSERT INTO call (id, tenant_id, direction, caller_number, caller_extension_id, caller_name,
+         callee_number, callee_extension_id, callee_name, sip_call_id, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
+    this.answerCall = s.prepare('UPDATE call SET answered_at = ? WHERE id = ? AND answered_at IS NULL');
+    // Whole seconds rounded up; billable seconds count from the answer (0 when unanswered). The
+    // CAST: better-sqlite3 binds JS numbers as REAL, and / must be integer division here.
+    this.endCall = s.prepare(
+      `UPDATE call SET ended_at = @at,
+         duration_s = (max(0, CAST(@at AS INTEGER) - started_at) + 999) / 1000,
+         billable_s = CASE WHEN answered_at IS NULL THEN 0 ELSE (max(0, CAST(@at AS INTEGER) - answered_at) + 999) / 1000 END,
+         disposition = @disposition, hangup_by = @hangupBy, sip_code = @sipCode, reason = @reason
+       WHERE id = @callId AND ended_at IS NULL`,
+    );
+    // A leg takes its tenant from its call; a leg of an unknown call inserts nothing.
+    this.insertLeg = s.prepare(
+      `INSERT INTO call_leg (id, call_id, tenant_id, direction, number, extension_id, name, target, started_at)
+       SELECT ?, id, tenant_id, ?, ?, ?, ?, ?, ? FROM call WHERE id = ?
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    this.answerLeg = s.prepare('UPDATE call_leg SET answered_at = ? WHERE id = ? AND answered_at IS NULL');
+    this.endLeg = s.prepare(
+      `UPDATE call_leg SET ended_at = ?, disposition = ?, hangup_by = ?, sip_code = ?, reason = ?
+       WHERE id = ? AND ended_at IS NULL`,
+    );
+    this.insertRecording = s.prepare("INSERT INTO recording (call_id, tenant_id, path, started_at, status) VALUES (?, ?, ?, ?, 'recording')");
+    this.finishRecording = s.prepare(
+      `UPDATE recording SET status = ?, finished_at = ?, seconds = ?, bytes = ?, error = ?
+       WHERE call_id = ? AND path = ? AND status = 'recording'`,
+    );
+    this.applyBatch = s.transaction((ops: Pending[]) => {
+      for (const op of ops) this.applyOne(op);
+    });
+  }
+
+  /** Subscribes to the bus; returns the writer. stop() unsubscribes. */
+  attach(bus: CallEventBus): this {
+    for (const name of EVENTS) this.detach.push(bus.on(name, (e) => this.enqueue([name, e] as Pending)));
+    return this;
+  }
+
+  /** Applies one event now or queues it for the group commit. Exposed for tests and the bench. */
+  enqueue(op: Pending): void {
+    if (!this.groupCommit) {
+      this.applyOne(op);
+      return;
+    }
+    this.pending.push(op);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Commits every queued event now (before reads, and at stop). Never throws. */
+  flush(): void {
+    const ops = this.pending;
+    if (ops.length === 0) return;
+    this.pending = [];
+    try {
+      this.applyBatch(ops);
+    } catch (err) {
+      // The transaction itself failed (disk full, database closed): these records are lost;
+      // the calls go on. Crash recovery cannot help either, so it is logged loudly.
+      this.log?.error({ err, events: ops.length }, 'writing call records failed');
+    }
+  }
+
+  /** Unsubscribes from the bus and commits what is queued. */
+  stop(): void {
+    for (const off of this.detach) off();
+    this.detach = [];
+    this.flush();
+  }
+
+  private applyOne(op: Pending): void {
+    this.written++;
+    try {
+      const changed = this.write(op);
+      if (changed === 0) this.log?.warn({ event: op[0], callId: op[1].callId }, 'call event for a call or leg without a record; ignored');
+    } catch (err) {
+      // One bad event (a recording of an unknown call, …) costs only its own statement.
+      this.log?.error({ err, event: op[0], callId: op[1].callId }, 'writing a call record failed');
+    }
+  }
+
+  /** Rows changed (0: the call, leg or recording it refers to has no row, or it was already closed). */
+  private write(op: Pending): number {
+    switch (op[0]) {
+      case 'call.started': {
+        const e = op[1];
+        return this.insertCall.run(
+          e.callId,
+          e.tenantId,
+          e.direction,
+          e.caller.number,
+          e.caller.extensionId ?? null,
+          e.caller.name ?? null,
+          e.callee.number,
+          e.callee.extensionId ?? null,
+          e.callee.name ?? null,
+          e.sipCallId,
+          e.at,
+        ).changes;
+      }
+      case 'call.answered':
+        this.answerCall.run(op[1].at, op[1].callId); // no change: answered before, or unknown (call.ended says so)
+        return 1;
+      case 'call.ended': {
+        const e = op[1];
+        return this.endCall.run({ at: e.at, disposition: e.disposition, hangupBy: e.hangupBy, sipCode: e.sipCode ?? null, reason: e.reason ?? null, callId: e.callId })
+          .changes;
+      }
+      case 'leg.started': {
+        const e = op[1];
+        return this.insertLeg.run(e.legId, e.direction, e.party.number, e.party.extensionId ?? null, e.party.name ?? null, e.target, e.at, e.callId).changes;
+      }
+      case 'leg.answered':
+        this.answerLeg.run(op[1].at, op[1].legId);
+        return 1;
+      case 'leg.ended': {
+        const e = op[1];
+        return this.endLeg.run(e.at, e.disposition, e.hangupBy, e.sipCode ?? null, e.reason ?? null, e.legId).changes;
+      }
+      case 'recording.started': {
+        const e = op[1];
+        return this.insertRecording.run(e.callId, e.tenantId, e.path, e.at).changes;
+      }
+      case 'recording.finished': {
+        const e = op[1];
+        const bytes = this.fileSize(e.path);
+        const error = e.error ?? (bytes === undefined ? 'the recording file is missing' : null);
+        return this.finishRecording.run(error === null ? 'complete' : 'failed', e.at, e.seconds, bytes ?? null, error, e.callId, e.path).changes;
+      }
+    }
+  }
+}
