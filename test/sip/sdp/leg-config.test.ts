@@ -35,12 +35,14 @@ describe('legConfigOf', () => {
     });
   });
 
-  it('a=rtcp gives the RTCP port; a=rtcp-mux is reported', () => {
-    expect(leg(ICE_SOFTPHONE_OFFER)).toEqual({
+  it('a=rtcp gives the RTCP port; a=rtcp-mux counts only when mux is allowed (as anchorSdp keeps it only then)', () => {
+    expect(leg(ICE_SOFTPHONE_OFFER, { rtcpMux: true })).toEqual({
       remote: { address: '198.51.100.23', port: 7078, rtcpPort: 7079 },
       codecs: [{ pt: 96, name: 'opus' }, { pt: 0, name: 'PCMU' }, { pt: 8, name: 'PCMA' }, { pt: 101, name: 'telephone-event' }],
       rtcpMux: true,
     });
+    expect(leg(ICE_SOFTPHONE_OFFER)?.rtcpMux).toBe(false);
+    expect(leg(YEALINK_OFFER, { rtcpMux: true })?.rtcpMux).toBe(false);
     expect(leg(VIDEO_PHONE_OFFER)?.remote).toEqual({ address: '192.168.1.70', port: 5004, rtcpPort: 5005 });
     const odd = parseSdp(VIDEO_PHONE_OFFER.replace('a=rtcp:5005', 'a=rtcp:6111 IN IP4 192.168.1.70'));
     expect(legConfigOf(odd)?.remote?.rtcpPort).toBe(6111);
@@ -67,7 +69,7 @@ describe('legConfigOf', () => {
   it('secure RTP: no remote under the default policy, the phone under passthrough', () => {
     expect(leg(SRTP_OFFER)?.remote).toBeNull();
     expect(leg(SRTP_OFFER, { srtp: 'passthrough' })?.remote).toEqual({ address: '192.0.2.80', port: 40000, rtcpPort: 40001 });
-    expect(leg(WEBRTC_OFFER)).toMatchObject({ remote: null, rtcpMux: true });
+    expect(leg(WEBRTC_OFFER, { rtcpMux: true })).toMatchObject({ remote: null, rtcpMux: true });
     // a=rtcp:9 IN IP4 0.0.0.0 is JSEP's placeholder, not a port to send to.
     expect(leg(WEBRTC_OFFER, { srtp: 'passthrough' })?.remote).toEqual({ address: '198.51.100.7', port: 54400, rtcpPort: 54401 });
     expect(leg(WEBRTC_OFFER)?.codecs?.map((c) => `${c.pt} ${c.name}`)).toEqual([
