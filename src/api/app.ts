@@ -14,6 +14,8 @@ import { blockRoutes } from './block-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { callRoutes } from './call-routes.ts';
+import { cdrRoutes } from './cdr-routes.ts';
+import { recordingRoutes } from './recording-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
@@ -59,5 +61,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/tokens', tokenRoutes(deps));
   app.route('/audit', auditRoutes(deps));
   app.route('/calls', callRoutes(deps));
+  app.route('/cdrs', cdrRoutes(deps));
+  app.route('/recordings', recordingRoutes(deps));
   return app;
 }

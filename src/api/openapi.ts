@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of the admin API (GET /openapi.json). Request bodies come from the
 // same zod schemas the routes validate with, so the description cannot drift from the checks.
 import { z } from 'zod';
-import { tenantBody } from './tenant-routes.ts';
+import { tenantBody, tenantPatchBody } from './tenant-routes.ts';
 import { addBody, passwordBody, patchBody } from './extension-routes.ts';
 import { createBody } from './token-routes.ts';
 import { hangupBody } from './call-routes.ts';
@@ -43,7 +43,11 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
   '/metrics': { get: { summary: 'Prometheus metrics (text)', open: true } },
   '/openapi.json': { get: { summary: 'This document', open: true } },
   '/tenants': { get: { summary: 'List tenants' }, post: { summary: 'Add a tenant (platform tokens)', body: tenantBody, status: 201 } },
-  '/tenants/{tenant}': { get: { summary: 'Show a tenant', params: [tenantParam] }, delete: { summary: 'Remove a tenant (platform tokens)', params: [tenantParam] } },
+  '/tenants/{tenant}': {
+    get: { summary: 'Show a tenant', params: [tenantParam] },
+    patch: { summary: 'Change a tenant\'s settings: recording on/off, recording retention in days (not for config-declared tenants)', body: tenantPatchBody, params: [tenantParam] },
+    delete: { summary: 'Remove a tenant (platform tokens)', params: [tenantParam] },
+  },
   ...extensionOps('/tenants/{tenant}/extensions', [tenantParam]),
   ...extensionOps('/extensions', []),
   '/registrations': { get: { summary: 'Live registrations', query: ['tenant'] } },
@@ -55,6 +59,20 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
   '/calls': { get: { summary: 'Calls in progress, oldest first (503 when call control is not running)', query: ['tenant'] } },
   '/calls/{id}': { get: { summary: 'Show a call in progress', params: [callParam] } },
   '/calls/{id}/hangup': { post: { summary: 'End a call in progress', body: hangupBody, bodyOptional: true, params: [callParam] } },
+  '/cdrs': {
+    get: {
+      summary: 'Call records, newest first: {items, nextCursor}; since/until are ISO dates or ms; extension matches caller, callee or a leg that rang it',
+      query: ['tenant', 'since', 'until', 'extension', 'disposition', 'limit', 'cursor'],
+    },
+  },
+  '/cdrs/{id}': { get: { summary: 'A call record with its legs and recordings', params: [callParam] } },
+  '/recordings': { get: { summary: 'Recordings, newest first (deleted ones say when): {items, nextCursor}', query: ['tenant', 'since', 'until', 'status', 'limit', 'cursor'] } },
+  '/recordings/{id}': {
+    get: {
+      summary: 'The recording as a two-channel WAV (audio/wav); Range: bytes=… gives 206, 416 when outside the file; 404 when the retention policy deleted it',
+      params: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+    },
+  },
 };
 
 export function openApiDocument(): object {
