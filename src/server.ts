@@ -12,8 +12,6 @@ import { TransportError } from './sip/transport/transport.ts';
 import { createIngress, createOptionsHandler } from './sip/ingress.ts';
 import { RequestAuthenticator } from './sip/request-authenticator.ts';
 import { UserAgentMatcher } from './sip/guard/user-agent-matcher.ts';
-import { parseUri, bareHost } from './sip/uri.ts';
-import type { IncomingRequest } from './sip/stack-api.ts';
 import {
   AuthFailureLimiter,
   DigestAuthenticator,
@@ -24,14 +22,24 @@ import {
 } from './sip/registrar/index.ts';
 import { createApiApp } from './api/app.ts';
 import { serveApi, type RunningApi } from './api/serve.ts';
+import { controlSocketPath, serveControlSocket, type ControlSocket } from './api/control-socket.ts';
+import { MediaEngine } from './media/engine.ts';
+import { CallEventBus } from './calls/call-events.ts';
+import { CallControl } from './calls/call-control.ts';
+import { ExtensionLookup } from './directory/extension-lookup.ts';
+import { prepareRecordingPath, startCallRecords, type RunningCallRecords } from './cdr/index.ts';
 
-/** Methods some part of the PBX answers (the Allow header). Grows as call control lands. */
-const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL'] as const;
+/** Methods some part of the PBX answers (the Allow header). */
+const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY'] as const;
+/** Option tags we support (a Require naming another gets 420). */
+const SUPPORTED_OPTIONS = ['100rel', 'timer', 'replaces'] as const;
 
 export interface RunningPbx {
   readonly services: Services;
   readonly sip: SipStack;
   readonly location: LocationService;
+  readonly media: MediaEngine;
+  readonly calls: CallControl;
   readonly api: RunningApi | undefined;
   stop(): Promise<void>;
 }
@@ -60,6 +68,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     patterns: config.sip.security.scanner_user_agents,
     extraPatterns: config.sip.security.extra_scanner_user_agents,
   });
+  const answerOptions = createOptionsHandler(ALLOWED_METHODS, config.sip.options_server_header);
   const location = new LocationService({ store: services.bindings, now, log: logger });
   const restored = location.load();
   const digest = new DigestAuthenticator({
@@ -87,23 +96,76 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     log: logger,
   });
 
+  const bus = new CallEventBus(logger);
+  // Crash recovery closes the records of calls a kill left open, before any new call.
+  let records: RunningCallRecords;
+  try {
+    records = await startCallRecords({ services, bus, config, log: logger, now });
+  } catch (e) {
+    services.close();
+    throw e;
+  }
+
+  let media: MediaEngine;
+  try {
+    media = await MediaEngine.start({
+      ...(config.media.workers > 0 ? { workers: config.media.workers } : {}),
+      portRange: { min: config.media.rtp_port_min, max: config.media.rtp_port_max },
+      host: config.media.host,
+      ...(config.media.public_address ?? config.sip.public_address ? { advertisedAddress: config.media.public_address ?? config.sip.public_address } : {}),
+      rtpTimeoutS: config.media.rtp_timeout_s,
+    });
+  } catch (e) {
+    await records.stop();
+    services.close();
+    throw e;
+  }
+  media.on('workerExit', (e) => logger.error(e, 'media worker exited'));
+
   let sip: SipStack;
   try {
     sip = await SipStack.start(stackOptions(config, logger));
   } catch (e) {
+    await media.close();
+    await records.stop();
     services.close();
     if (e instanceof TransportError) throw new UserError(`${e.message} (see sip.${e.transport} in the config)`, 500, 'listen_failed');
     throw e;
   }
+  const calls = new CallControl({
+    stack: sip,
+    engine: media,
+    bus,
+    authenticator,
+    accounts: services.accounts,
+    location,
+    extensions: new ExtensionLookup(services.db),
+    recordingPath: (r) => (services.tenants.recordingPolicy(r.tenantId)?.enabled ? prepareRecordingPath(config, r) : undefined),
+    codecs: config.calls.codecs,
+    callWaiting: config.calls.call_waiting,
+    minSessionExpiresS: config.calls.min_se_s,
+    maxDurationS: config.calls.max_duration_s,
+    timers: { T1: config.sip.timers.t1, T2: config.sip.timers.t2 },
+    log: logger,
+    now,
+  });
   sip.onRequest(
     createIngress({
       sourceGuard: limiter,
       userAgentGuard: scanner,
       allow: ALLOWED_METHODS,
+      supported: SUPPORTED_OPTIONS,
       handlers: {
         REGISTER: (incoming) => registrar.handle(incoming),
-        OPTIONS: createOptionsHandler(ALLOWED_METHODS, config.sip.options_server_header),
-        INVITE: (incoming) => answerInviteWithoutCallControl(incoming, authenticator),
+        OPTIONS: (incoming) => (incoming.request.headers.to.params.tag === undefined ? answerOptions(incoming) : calls.onInDialog(incoming)),
+        INVITE: calls.onInvite,
+        ACK: calls.onInDialog,
+        BYE: calls.onInDialog,
+        INFO: calls.onInDialog,
+        UPDATE: calls.onInDialog,
+        PRACK: calls.onInDialog,
+        REFER: calls.onInDialog,
+        NOTIFY: calls.onInDialog,
       },
     }),
   );
@@ -131,56 +193,64 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     location.reconcile();
   });
 
-  let api: RunningApi | undefined;
-  if (config.api.enabled) {
-    const app = createApiApp({
-      services,
-      blocks: {
-        list: () => limiter.list(),
-        clear: (address, actor) => {
-          const removed = services.blocks.clear(address, actor);
-          limiter.reload();
-          return removed;
-        },
+  const app = createApiApp({
+    services,
+    blocks: {
+      list: () => limiter.list(),
+      clear: (address, actor) => {
+        const removed = services.blocks.clear(address, actor);
+        limiter.reload();
+        return removed;
       },
-    });
-    try {
+    },
+    calls,
+  });
+  const abort = async (): Promise<void> => {
+    externalWrites.stop();
+    keepalive?.stop();
+    await sip.close();
+    await media.close();
+    await records.stop();
+    location.stop();
+    limiter.stop();
+    services.close();
+  };
+  let api: RunningApi | undefined;
+  let control: ControlSocket;
+  try {
+    // The CLI's way into the running server (`pbx calls`): <data_dir>/pbx.sock, owner only.
+    control = await serveControlSocket(app, controlSocketPath(config.data_dir));
+    if (config.api.enabled) {
       api = await serveApi(app, { host: config.api.host, port: config.api.port });
-    } catch (e) {
-      await sip.close();
-      services.close();
-      throw e;
+      logger.info({ host: api.host, port: api.port }, 'admin API listening');
     }
-    logger.info({ host: api.host, port: api.port }, 'admin API listening');
+  } catch (e) {
+    await control!?.close();
+    await abort();
+    throw e;
   }
-  logger.info({ restoredRegistrations: restored }, 'pbx started');
+  logger.info({ restoredRegistrations: restored, mediaAddress: media.address }, 'pbx started');
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       logger.info('pbx stopping');
+      await api?.close();
+      await control.close();
+      // calls in progress get BYE/CANCEL while the stack still runs; their records are written
+      await calls.stop();
       externalWrites.stop();
       keepalive?.stop();
-      await api?.close();
       await sip.close();
+      await media.close();
+      await records.stop();
       location.stop();
       limiter.stop();
       services.close();
       logger.info('pbx stopped');
     })());
 
-  return { services, sip, location, api, stop };
-}
-
-/**
- * Calls are not routed yet (call control is its own piece of work): an INVITE is still
- * challenged like any request from an extension (R-SEC-1), then answered 480.
- */
-function answerInviteWithoutCallControl(incoming: IncomingRequest, authenticator: RequestAuthenticator): void {
-  const from = parseUri(incoming.request.headers.from.uri);
-  if (!from) return incoming.respond(400, 'Bad From Header');
-  if (!authenticator.authenticate(incoming, bareHost(from.host).toLowerCase())) return;
-  incoming.respond(480, 'Temporarily Unavailable');
+  return { services, sip, location, media, calls, api, stop };
 }
 
 function stackOptions(config: Config, logger: Logger): SipStackOptions {

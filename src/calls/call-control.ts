@@ -3,8 +3,6 @@
 // call by Call-ID and our tag. It also holds the calls in progress (the live view) and
 // applies the per-extension concurrent-call limit.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { MediaEngine } from '../media/engine.ts';
 import type { LegName } from '../media/media-protocol.ts';
@@ -37,9 +35,8 @@ export interface CallControlOptions {
   accounts: AccountSource;
   location: LocationService;
   extensions: ExtensionLookup;
-  /** The tenant's recording switch (undefined: the tenant is gone → no recording). */
-  recordingPolicy(tenantId: number): { enabled: boolean } | undefined;
-  recordingDir: string;
+  /** Where a call's recording goes (its folder created), or undefined when the tenant does not record. */
+  recordingPath(call: { tenantId: number; callId: string; at: number }): string | undefined;
   codecs: readonly string[];
   callWaiting: boolean;
   minSessionExpiresS: number;
@@ -61,7 +58,6 @@ export class CallControl implements LiveCalls {
   private readonly bySession = new Map<string, Call>();
   private readonly dialogs = new Map<string, DialogEntry>();
   private readonly ctx: CallContext;
-  private readonly madeDirs = new Set<string>();
   private stopping = false;
 
   constructor(options: CallControlOptions) {
@@ -86,6 +82,13 @@ export class CallControl implements LiveCalls {
       }
     });
     options.engine.on('sessionEnded', (e) => this.bySession.get(e.sessionId)?.hangup('media failure'));
+    // a recording is closed by the worker (destroy, stopRecord, a write error): its record is completed
+    options.engine.on('recordDone', (e) => {
+      const call = this.bySession.get(e.sessionId);
+      if (call === undefined) return;
+      call.recording = false;
+      options.bus.emit('recording.finished', { callId: call.id, at: this.now(), path: e.path, seconds: e.seconds, ...(e.error === undefined ? {} : { error: e.error }) });
+    });
   }
 
   // ------------------------------------------------------------------ SIP entry points
@@ -231,14 +234,12 @@ export class CallControl implements LiveCalls {
   }
 
   private recordingPath(call: Call): string | undefined {
-    if (this.o.recordingPolicy(call.tenantId)?.enabled !== true) return undefined;
-    const day = new Date(call.startedAt).toISOString().slice(0, 10);
-    const dir = join(this.o.recordingDir, String(call.tenantId), day);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
+    try {
+      return this.o.recordingPath({ tenantId: call.tenantId, callId: call.id, at: call.startedAt });
+    } catch (e) {
+      this.o.log.error({ callId: call.id, err: (e as Error).message }, 'no recording: its folder cannot be made');
+      return undefined;
     }
-    return join(dir, `${call.id}.wav`);
   }
 
   private onEnded(call: Call): void {
