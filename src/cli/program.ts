@@ -10,6 +10,8 @@ import { tokenCommands } from './token-commands.ts';
 import { blockCommands } from './block-commands.ts';
 import { auditCommands } from './audit-commands.ts';
 import { callsCommands } from './calls-commands.ts';
+import { cdrCommands } from './cdr-commands.ts';
+import { recordingCommands } from './recording-commands.ts';
 
 export function buildProgram(io: Out = stdio): Command {
   const program = new Command('pbx')
@@ -25,6 +27,8 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(blockCommands(io));
   program.addCommand(auditCommands(io));
   program.addCommand(callsCommands(io));
+  program.addCommand(cdrCommands(io));
+  program.addCommand(recordingCommands(io));
   // addCommand does not pass output settings down: give every command the same ones.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program).slice(1)) {
