@@ -20,7 +20,7 @@ import type { ExtensionLookup } from '../directory/extension-lookup.ts';
 import { dialExtension } from '../apps/dial-extension.ts';
 import { routeFromExtension } from '../routing/route-call.ts';
 import type { CallEventBus } from './call-events.ts';
-import { Call, type CallContext } from './call.ts';
+import { Call, type CallContext, type TransferTarget } from './call.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import type { LiveCall, LiveCalls } from './live-calls.ts';
@@ -72,6 +72,8 @@ export class CallControl implements LiveCalls {
       recordingPath: (call) => this.recordingPath(call),
       registerDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
       unregisterDialog: (key) => this.dialogs.delete(key),
+      findDialog: (callId, localTag) => this.dialogs.get(dialogKey(callId, localTag)),
+      transferTarget: (tenantId, user, toUri) => this.transferTarget(tenantId, user, toUri),
       ended: (call) => this.onEnded(call),
     };
     options.engine.on('rtpTimeout', (e) => {
@@ -210,6 +212,23 @@ export class CallControl implements LiveCalls {
 
   // ------------------------------------------------------------------ helpers
 
+  /** Where a REFER may send a call in the tenant: an extension with a free call slot and a registered terminal. */
+  private transferTarget(tenantId: number, user: string, toUri: string): TransferTarget {
+    const route = routeFromExtension(tenantId, user, this.o.extensions);
+    if ('reject' in route) return { status: route.reject, reason: route.reason };
+    const ext = route.extension;
+    const busy = this.activeCallsOf(ext.id);
+    if (busy >= ext.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
+    const terminals = this.terminalsOf(ext.id, ext.number, toUri);
+    if (terminals.length === 0) return { status: 480, reason: 'Temporarily Unavailable' };
+    return {
+      party: { number: ext.number, extensionId: ext.id, ...(ext.name ? { name: ext.name } : {}) },
+      terminals,
+      strategy: ext.ringStrategy,
+      timeoutS: ext.ringTimeoutS,
+    };
+  }
+
   /** The extension's registered contacts as call targets (sent to where each registered from). */
   private terminalsOf(extensionId: number, number: string, toUri: string): OutboundTarget[] {
     const to = parseUri(toUri);
@@ -223,7 +242,10 @@ export class CallControl implements LiveCalls {
 
   private activeCallsOf(extensionId: number): number {
     let n = 0;
-    for (const c of this.calls.values()) if (c.caller.extensionId === extensionId || c.callee.extensionId === extensionId) n++;
+    for (const c of this.calls.values()) {
+      const live = c.toLive();
+      if (live.caller.extensionId === extensionId || live.callee.extensionId === extensionId) n++;
+    }
     return n;
   }
 

@@ -7,12 +7,13 @@
 import type { MediaEngine, SessionInfo } from '../media/engine.ts';
 import type { LegConfig, LegName, SessionStats } from '../media/media-protocol.ts';
 import { anchorSdp } from '../sip/sdp/anchor.ts';
+import { withDirection } from '../sip/sdp/direction.ts';
 import { filterCodecs } from '../sip/sdp/filter-codecs.ts';
 import { legConfigOf } from '../sip/sdp/leg-config.ts';
 import { parseSdp } from '../sip/sdp/parse-sdp.ts';
 import { SdpError } from '../sip/sdp/sdp-error.ts';
 import { serializeSdp } from '../sip/sdp/serialize-sdp.ts';
-import type { SessionDescription } from '../sip/sdp/session-description.ts';
+import type { Direction, SessionDescription } from '../sip/sdp/session-description.ts';
 import { newSessionId } from '../sip/sdp/session-id.ts';
 
 /** SDP we cannot use: the caller answers 488 Not Acceptable Here with this text. */
@@ -83,18 +84,21 @@ export class CallMedia {
   }
 
   /** What `toward` gets from us in place of the other side's last description. */
-  private anchoredFor(toward: LegName, desc: SessionDescription): string {
+  private anchoredFor(toward: LegName, desc: SessionDescription, direction?: Direction): string {
     const side = this.sides[toward];
     const p = this.ports(toward);
-    const out = anchorSdp(desc, { address: this.session.address, port: p.port, rtcpPort: p.rtcpPort, sessionId: side.sessionId, sessionVersion: side.version++ });
+    const out = anchorSdp(direction === undefined ? desc : withDirection(desc, direction), { address: this.session.address, port: p.port, rtcpPort: p.rtcpPort, sessionId: side.sessionId, sessionVersion: side.version++ });
     return serializeSdp(out);
   }
 
-  /** Our offer toward leg `toward`, built from the other side's last description. */
-  offerToward(toward: LegName): string {
+  /**
+   * Our offer toward leg `toward`, built from the other side's last description. `direction`
+   * forces a=sendrecv etc.: a new party (transfer) must not inherit a hold the old one made.
+   */
+  offerToward(toward: LegName, direction?: Direction): string {
     const from = this.sides[other(toward)].desc;
     if (from === undefined) throw new Error(`no description from leg ${other(toward)} yet`);
-    return this.anchoredFor(toward, from);
+    return this.anchoredFor(toward, from, direction);
   }
 
   /**

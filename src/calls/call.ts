@@ -1,28 +1,33 @@
-// A call (ARCHITECTURE.md "call model"): the caller's leg (inbound, UAS), the legs the PBX
-// places toward the called side (outbound, UAC; several while forking, one once answered),
-// and one media session anchoring the audio between them. Apps drive it with verbs
-// (`dial` here; answer/play/collect arrive with the IVR); everything that happens is
-// published on the call event bus, which is how call records, metrics and the live view
-// learn about it.
+// A call (ARCHITECTURE.md "call model"): two sides, each one SIP leg, and one media session
+// anchoring the audio between them. Side A starts as the caller's leg (inbound, UAS), side B
+// is the leg the PBX placed that answered (outbound, UAC; several ring while forking). A
+// transfer replaces one side with a new leg; the other side keeps its port on the PBX and
+// notices nothing but a re-INVITE. Apps drive the call with verbs (`dial` here;
+// answer/play/collect arrive with the IVR); everything that happens is published on the call
+// event bus, which is how call records, metrics and the live view learn about it.
 //
 // Mid-call requests from either side are mirrored to the other (B2BUA): re-INVITE and UPDATE
 // (hold, codec change) with our SDP in place of the phone's, INFO DTMF turned into RFC 4733
-// toward a side that has telephone-event, BYE ending both sides.
+// toward a side that has telephone-event, BYE ending both sides. REFER is handled here (the
+// transfer logic lives in call-transfer.ts).
 import type { Logger } from '../log.ts';
 import type { LegName } from '../media/media-protocol.ts';
 import type { NameAddr, SipRequest, SipResponse } from '../sip/message.ts';
-import type { SendOptions } from '../sip/dialog/dialog.ts';
+import type { Dialog, DialogTransport, SendOptions } from '../sip/dialog/dialog.ts';
 import type { StackIncomingRequest } from '../sip/stack.ts';
 import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
 import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
 import { Fork, type ForkOutcome, type RingStrategy } from './fork.ts';
-import type { InboundLeg } from './inbound-leg.ts';
+import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
-import type { DialogTransport } from '../sip/dialog/dialog.ts';
 import type { LiveCall, LiveCallState } from './live-calls.ts';
+import { handleRefer } from './call-transfer.ts';
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound';
+
+/** Where a transfer may send a call: an extension's terminals, or why not. */
+export type TransferTarget = { party: Party; terminals: OutboundTarget[]; strategy: RingStrategy; timeoutS: number } | { status: number; reason: string };
 
 export interface CallContext {
   transport: DialogTransport;
@@ -36,6 +41,10 @@ export interface CallContext {
   /** The dialog of a leg exists / is gone: in-dialog requests find the call through it. */
   registerDialog(key: string, call: Call, side: LegName): void;
   unregisterDialog(key: string): void;
+  /** The call and side owning one of our dialogs (Replaces, RFC 3891). */
+  findDialog(callId: string, localTag: string): { call: Call; side: LegName } | undefined;
+  /** Resolves a Refer-To user in the tenant to ringable terminals. */
+  transferTarget(tenantId: number, user: string, toUri: string): TransferTarget;
   ended(call: Call): void;
 }
 
@@ -49,7 +58,21 @@ export interface InDialogRequest {
   respond: StackIncomingRequest['respond'];
 }
 
-let legCounter = 0;
+/** One side of the call: its SIP leg, the id its records carry, and who it is. */
+export interface Side {
+  leg: InboundLeg | OutboundLeg;
+  legId: string;
+  party: Party;
+}
+
+export interface CallEnd {
+  disposition: Disposition;
+  hangupBy: HangupBy;
+  sipCode?: number;
+  reason?: string;
+}
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK';
 
 export class Call {
   readonly id: string;
@@ -65,16 +88,19 @@ export class Call {
   recording = false;
   /** How the call ended, once it has. */
   disposition: Disposition | undefined;
-  /** The called side's leg once answered. */
-  bridged: OutboundLeg | undefined;
+  /** Headers the call-control layer adds to our 200 (session timer). */
+  extraAnswerHeaders: Record<string, string> = {};
+  /** Set by call control when the call uses RFC 4028 session timers. */
+  sessionRefreshed: ((side: LegName, req: SipRequest) => Record<string, string> | undefined) | undefined;
+  readonly ctx: CallContext;
+  private readonly sides: Record<LegName, Side | undefined>;
   private fork: Fork | undefined;
-  private readonly ctx: CallContext;
   private ended = false;
   private ringingSent = false;
   private earlyMediaSent = false;
-  /** A re-INVITE/UPDATE is being mirrored: a second one gets 491 (RFC 3261 §14.2). */
+  /** A re-INVITE/UPDATE/transfer is changing the media: another one gets 491 (RFC 3261 §14.2). */
   private offerInProgress = false;
-  private readonly callerLegId: string;
+  private legSeq = 0;
 
   constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext }) {
     this.id = args.id;
@@ -86,15 +112,29 @@ export class Call {
     this.media = args.media;
     this.ctx = args.ctx;
     this.startedAt = args.ctx.now();
-    this.callerLegId = `${this.id}-a`;
+    this.sides = { a: { leg: args.inbound, legId: `${this.id}-a`, party: args.caller }, b: undefined };
     args.ctx.registerDialog(this.inbound.dialog.key, this, 'a');
     const h = this.inbound.invite.headers;
     this.ctx.bus.emit('call.started', { callId: this.id, tenantId: this.tenantId, at: this.startedAt, direction: this.direction, caller: this.caller, callee: this.callee, sipCallId: h['call-id'] });
-    this.ctx.bus.emit('leg.started', { callId: this.id, legId: this.callerLegId, at: this.startedAt, direction: 'inbound', party: this.caller, target: h.contact && Array.isArray(h.contact) && h.contact[0] ? h.contact[0].uri : h.from.uri });
+    this.ctx.bus.emit('leg.started', { callId: this.id, legId: `${this.id}-a`, at: this.startedAt, direction: 'inbound', party: this.caller, target: this.inbound.dialog.remoteTarget });
   }
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** The answered leg of a side (undefined while side B is still ringing). */
+  side(name: LegName): Side | undefined {
+    return this.sides[name];
+  }
+
+  /** A new id for a leg of this call (records and logs). */
+  newLegId(): string {
+    return `${this.id}-b${++this.legSeq}`;
+  }
+
+  private dialogOf(name: LegName): Dialog | undefined {
+    return this.sides[name]?.leg.dialog;
   }
 
   // ------------------------------------------------------------------ verbs
@@ -106,25 +146,7 @@ export class Call {
    */
   async dial(targets: OutboundTarget[], options: DialOptions & { party: Party }): Promise<ForkOutcome> {
     if (this.ended) return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
-    const from: NameAddr = { ...(this.caller.name ? { name: quoteName(this.caller.name) } : {}), uri: this.fromUriFor(), params: {} };
-    const offer = this.media.offerToward('b');
-    const fork = new Fork({
-      strategy: options.strategy,
-      timeoutS: options.timeoutS,
-      targets: targets.length,
-      start: (index, events) => {
-        const target = targets[index]!;
-        const leg = new OutboundLeg(`${this.id}-b${++legCounter}`, target, from, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
-        this.ctx.bus.emit('leg.started', { callId: this.id, legId: leg.id, at: this.ctx.now(), direction: 'outbound', party: options.party, target: target.uri });
-        leg.start({ body: offer }, events);
-        return leg;
-      },
-      onProvisional: (leg, r) => void this.onProvisional(leg, r),
-      onForkEnded: (leg, r, why) => {
-        const disposition: Disposition = why === 'cancelled' ? 'cancelled' : why === 'timeout' ? 'no-answer' : why === 'completed-elsewhere' ? 'cancelled' : dispositionOf(r?.status ?? 500);
-        this.ctx.bus.emit('leg.ended', { callId: this.id, legId: leg.id, at: this.ctx.now(), disposition, hangupBy: why === 'failed' ? 'callee' : 'system', ...(r ? { sipCode: r.status } : {}), ...(why === 'completed-elsewhere' ? { reason: 'call completed elsewhere' } : why === 'timeout' ? { reason: 'ring timeout' } : {}) });
-      },
-    });
+    const fork = this.ring(targets, options, this.caller, this.media.offerToward('b'), (leg, r) => void this.onProvisional(leg, r));
     this.fork = fork;
     const outcome = await fork.outcome;
     this.fork = undefined;
@@ -133,8 +155,38 @@ export class Call {
       void outcome.leg.bye();
       return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
     }
-    await this.connect(outcome.leg);
+    await this.connect(outcome.leg, options.party);
     return outcome;
+  }
+
+  /** Starts a fork of outbound legs offering `offer`, shown as coming from `from`. */
+  ring(targets: OutboundTarget[], options: DialOptions & { party: Party }, from: Party, offer: string, onProvisional: (leg: OutboundLeg, r: SipResponse) => void): Fork {
+    const fromAddr: NameAddr = { ...(from.name ? { name: quoteName(from.name) } : {}), uri: this.fromUriFor(from.number), params: {} };
+    return new Fork({
+      strategy: options.strategy,
+      timeoutS: options.timeoutS,
+      targets: targets.length,
+      start: (index, events) => {
+        const target = targets[index]!;
+        const leg = new OutboundLeg(this.newLegId(), target, fromAddr, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
+        this.ctx.bus.emit('leg.started', { callId: this.id, legId: leg.id, at: this.ctx.now(), direction: 'outbound', party: options.party, target: target.uri });
+        leg.start({ body: offer }, events);
+        return leg;
+      },
+      onProvisional,
+      onForkEnded: (leg, r, why) => {
+        const disposition: Disposition = why === 'cancelled' || why === 'completed-elsewhere' ? 'cancelled' : why === 'timeout' ? 'no-answer' : dispositionOf(r?.status ?? 500);
+        this.ctx.bus.emit('leg.ended', {
+          callId: this.id,
+          legId: leg.id,
+          at: this.ctx.now(),
+          disposition,
+          hangupBy: why === 'failed' ? 'callee' : 'system',
+          ...(r ? { sipCode: r.status } : {}),
+          ...(why === 'completed-elsewhere' ? { reason: 'call completed elsewhere' } : why === 'timeout' ? { reason: 'ring timeout' } : {}),
+        });
+      },
+    });
   }
 
   /** Refuses the call (nothing answered): a final response to the caller, the call ends. */
@@ -146,14 +198,15 @@ export class Call {
   /** Ends the call from the PBX's side (admin hang-up, RTP timeout, shutdown). */
   hangup(reason: string): void {
     if (this.ended) return;
-    if (!this.inbound.isAnswered) {
+    if (!this.inbound.isAnswered && this.sides.a?.leg === this.inbound) {
       this.fork?.cancel();
       this.inbound.reject(480, 'Temporarily Unavailable', { Reason: `SIP;cause=480;text="${reason}"` });
       void this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 480, reason });
       return;
     }
-    void this.inbound.bye({ Reason: `SIP;cause=200;text="${reason}"` });
-    void this.bridged?.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    const headers = { Reason: `SIP;cause=200;text="${reason}"` };
+    void this.sides.a?.leg.bye(headers);
+    void this.sides.b?.leg.bye(headers);
     void this.finish({ disposition: 'answered', hangupBy: 'system', sipCode: 200, reason });
   }
 
@@ -179,8 +232,8 @@ export class Call {
     }
   }
 
-  private async connect(leg: OutboundLeg): Promise<void> {
-    this.bridged = leg;
+  private async connect(leg: OutboundLeg, party: Party): Promise<void> {
+    this.sides.b = { leg, legId: leg.id, party };
     if (leg.dialog) this.ctx.registerDialog(leg.dialog.key, this, 'b');
     let answer: string;
     try {
@@ -199,24 +252,17 @@ export class Call {
     this.answeredAt = now;
     this.state = 'answered';
     this.ctx.bus.emit('leg.answered', { callId: this.id, legId: leg.id, at: now });
-    this.ctx.bus.emit('leg.answered', { callId: this.id, legId: this.callerLegId, at: now });
+    this.ctx.bus.emit('leg.answered', { callId: this.id, legId: `${this.id}-a`, at: now });
     this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: leg.id });
     void this.startRecording();
-    const acked = await this.inbound.answer({ body: answer, headers: this.answerHeaders() });
-    if (!acked && !this.ended) {
+    const acked = await this.inbound.answer({ body: answer, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
+    if (!acked && !this.ended && this.sides.a?.leg === this.inbound) {
       this.ctx.log.warn({ callId: this.id }, 'no ACK for our 200 OK: ending the call');
-      void this.bridged?.bye();
+      void this.sides.b?.leg.bye();
       void this.inbound.bye();
       await this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 408, reason: 'no ACK from the caller' });
     }
   }
-
-  private answerHeaders(): Record<string, string> {
-    return { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK', Supported: 'replaces, timer', ...this.extraAnswerHeaders };
-  }
-
-  /** Headers the call-control layer adds to our 200 (session timer). */
-  extraAnswerHeaders: Record<string, string> = {};
 
   private async startRecording(): Promise<void> {
     const path = this.ctx.recordingPath(this);
@@ -240,14 +286,15 @@ export class Call {
 
   // ------------------------------------------------------------------ in-dialog requests
 
-  /** A request inside one of the call's dialogs (`side` a = caller, b = called side). */
+  /** A request inside one of the call's dialogs (`side` a = caller's side, b = called side). */
   onRequest(side: LegName, req: InDialogRequest): void {
     const m = req.request.method;
+    const leg = this.sides[side]?.leg;
     if (m === 'ACK') {
-      if (side === 'a') this.inbound.onAck();
+      if (leg instanceof InboundLeg) leg.onAck();
       return;
     }
-    const dialog = side === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    const dialog = leg?.dialog;
     if (dialog === undefined) {
       req.respond(481, 'Call/Transaction Does Not Exist');
       return;
@@ -269,55 +316,51 @@ export class Call {
         void this.onInfo(side, req);
         return;
       case 'PRACK':
-        if (side === 'a') this.inbound.onPrack(req.request, (s) => req.respond(s));
+        if (leg instanceof InboundLeg) leg.onPrack(req.request, (s) => req.respond(s));
         else req.respond(481);
         return;
+      case 'REFER':
+        void handleRefer(this, side, req);
+        return;
+      case 'NOTIFY':
+        // we never subscribe (we send no REFER): there is no subscription for it to report on
+        req.respond(481, 'Subscription Does Not Exist');
+        return;
       case 'OPTIONS':
-        req.respond(200, 'OK', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK' } });
+        req.respond(200, 'OK', { headers: { Allow: ALLOW } });
         return;
       default:
-        this.onOtherRequest(side, req);
+        req.respond(405, 'Method Not Allowed', { headers: { Allow: ALLOW } });
     }
-  }
-
-  /** Hook for requests a subclass or the transfer logic handles (REFER, NOTIFY). */
-  onOtherRequest(_side: LegName, req: InDialogRequest): void {
-    req.respond(405, 'Method Not Allowed', { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK' } });
   }
 
   private async onBye(side: LegName, req: SipRequest): Promise<void> {
     const reason = typeof req.headers.reason === 'string' ? req.headers.reason : undefined;
-    if (side === 'a') {
-      this.inbound.close();
-      void this.bridged?.bye(reason ? { Reason: reason } : undefined);
-    } else {
-      if (this.bridged) this.bridged.state = 'ended';
-      void this.inbound.bye(reason ? { Reason: reason } : undefined);
-    }
+    const gone = this.sides[side]!;
+    if (gone.leg instanceof InboundLeg) gone.leg.close();
+    else gone.leg.state = 'ended';
+    void this.sides[other(side)]?.leg.bye(reason ? { Reason: reason } : undefined);
     await this.finish({ disposition: 'answered', hangupBy: side === 'a' ? 'caller' : 'callee', sipCode: 200 });
   }
 
   /** re-INVITE / UPDATE: hold, resume, codec change — mirrored to the other side with our SDP. */
   private async mirrorOffer(side: LegName, req: InDialogRequest): Promise<void> {
     const method = req.request.method;
-    const dialog = side === 'a' ? this.inbound.dialog : this.bridged!.dialog!;
+    const dialog = this.dialogOf(side)!;
     if (this.offerInProgress) {
       req.respond(491, 'Request Pending');
       return;
     }
     dialog.refreshTarget(req.request.headers.contact);
-    const sessionTimer = this.sessionRefreshed?.(side, req.request);
-    const extra = sessionTimer ?? {};
-    const contact = { Contact: `<${dialog.contact}>` };
+    const extra = { Contact: `<${dialog.contact}>`, ...(this.sessionRefreshed?.(side, req.request) ?? {}) };
     if (!req.request.content) {
       // a refresh without an offer (session timer, or a late-offer re-INVITE): our current SDP
       const current = this.media.currentToward(side);
-      if (method === 'INVITE' && current !== undefined) req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: current, contentType: 'application/sdp' });
-      else req.respond(200, 'OK', { headers: { ...contact, ...extra } });
+      if (method === 'INVITE' && current !== undefined) req.respond(200, 'OK', { headers: extra, body: current, contentType: 'application/sdp' });
+      else req.respond(200, 'OK', { headers: extra });
       return;
     }
-    const otherSide: LegName = side === 'a' ? 'b' : 'a';
-    const otherDialog = otherSide === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    const otherSide = other(side);
     let offer: string;
     try {
       offer = await this.media.fromSide(side, req.request.content);
@@ -325,28 +368,18 @@ export class Call {
       req.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${(e as Error).message.replace(/"/g, "'")}"` } });
       return;
     }
+    const otherDialog = this.dialogOf(otherSide);
     if (otherDialog === undefined || this.ended) {
       req.respond(481);
       return;
     }
     this.offerInProgress = true;
     try {
-      let response: SipResponse;
-      let cseq = 0;
-      if (method === 'INVITE') {
-        const out = otherDialog.reinvite({ body: offer });
-        cseq = out.cseq;
-        response = await out.response;
-        if (response.status >= 200 && response.status < 300) otherDialog.ack(cseq);
-      } else {
-        response = await otherDialog.request('UPDATE', { body: offer });
-      }
-      if (response.status >= 200 && response.status < 300 && response.content) {
-        const answer = await this.media.fromSide(otherSide, response.content);
-        req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: answer, contentType: 'application/sdp' });
+      const response = await this.offer(otherDialog, method === 'INVITE' ? 'INVITE' : 'UPDATE', offer);
+      if (response.status >= 200 && response.status < 300) {
+        const answer = response.content ? await this.media.fromSide(otherSide, response.content) : (this.media.currentToward(side) ?? '');
+        req.respond(200, 'OK', { headers: extra, body: answer, contentType: 'application/sdp' });
         this.state = /a=(sendonly|inactive)/.test(req.request.content) || /c=IN IP4 0\.0\.0\.0/.test(req.request.content) ? 'held' : 'answered';
-      } else if (response.status >= 200 && response.status < 300) {
-        req.respond(200, 'OK', { headers: { ...contact, ...extra }, body: this.media.currentToward(side) ?? '', contentType: 'application/sdp' });
       } else {
         req.respond(response.status, response.reason);
       }
@@ -358,17 +391,34 @@ export class Call {
     }
   }
 
-  /** Set by call control when the call uses RFC 4028 session timers. */
-  sessionRefreshed: ((side: LegName, req: SipRequest) => Record<string, string> | undefined) | undefined;
+  /** Sends an offer in a dialog (re-INVITE, ACKed on 2xx, or UPDATE); resolves with the final response. */
+  async offer(dialog: Dialog, method: 'INVITE' | 'UPDATE', sdp: string): Promise<SipResponse> {
+    if (method === 'UPDATE') return dialog.request('UPDATE', { body: sdp });
+    const out = dialog.reinvite({ body: sdp });
+    const response = await out.response;
+    if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq);
+    return response;
+  }
+
+  /** Runs `fn` as the one media change in progress (491 for others meanwhile); false if one is running. */
+  async exclusively(fn: () => Promise<void>): Promise<boolean> {
+    if (this.offerInProgress) return false;
+    this.offerInProgress = true;
+    try {
+      await fn();
+    } finally {
+      this.offerInProgress = false;
+    }
+    return true;
+  }
 
   /** SIP INFO: DTMF becomes RFC 4733 toward a side that has telephone-event, else the INFO is passed on. */
   private async onInfo(side: LegName, req: InDialogRequest): Promise<void> {
-    const otherSide: LegName = side === 'a' ? 'b' : 'a';
-    const otherDialog = otherSide === 'a' ? this.inbound.dialog : this.bridged?.dialog;
+    const otherSide = other(side);
     const r = req.request;
     const parsed = parseDtmfInfo(typeof r.headers['content-type'] === 'string' ? r.headers['content-type'] : '', r.content);
     const dtmf = parsed.ok ? parsed.dtmf : undefined;
-    if (dtmf !== undefined && this.hasTelephoneEvent(otherSide)) {
+    if (dtmf !== undefined && this.media.hasTelephoneEvent(otherSide)) {
       req.respond(200, 'OK');
       try {
         await this.media.engine.sendDtmf(this.media.sessionId, otherSide, dtmf.digit, dtmf.durationMs === undefined ? {} : { durationMs: dtmf.durationMs });
@@ -377,6 +427,7 @@ export class Call {
       }
       return;
     }
+    const otherDialog = this.dialogOf(otherSide);
     if (otherDialog === undefined) {
       req.respond(481);
       return;
@@ -386,14 +437,39 @@ export class Call {
     req.respond(res.status, res.reason);
   }
 
-  private hasTelephoneEvent(side: LegName): boolean {
-    return this.media.hasTelephoneEvent(side);
+  // ------------------------------------------------------------------ transfer support
+
+  /**
+   * Puts `side` in the hands of a new leg that has answered (a transfer target): its dialog
+   * now reaches this call, the old leg is forgotten (the caller BYEs it), records are told.
+   */
+  replaceSide(name: LegName, next: Side, reason: string): Side | undefined {
+    const old = this.sides[name];
+    if (old?.leg.dialog) this.ctx.unregisterDialog(old.leg.dialog.key);
+    if (old) this.ctx.bus.emit('leg.ended', { callId: this.id, legId: old.legId, at: this.ctx.now(), disposition: 'answered', hangupBy: name === 'a' ? 'caller' : 'callee', reason });
+    this.sides[name] = next;
+    if (next.leg.dialog) this.ctx.registerDialog(next.leg.dialog.key, this, name);
+    return old;
+  }
+
+  /**
+   * Gives up one side to another call (attended transfer: this call's other side is the
+   * transferor, who is BYEd). This call ends; the released leg's dialog stays up.
+   */
+  async release(name: LegName, reason: string): Promise<Side | undefined> {
+    const kept = this.sides[name];
+    if (kept?.leg.dialog) this.ctx.unregisterDialog(kept.leg.dialog.key);
+    this.sides[name] = undefined;
+    void this.sides[other(name)]?.leg.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    if (kept) this.ctx.bus.emit('leg.ended', { callId: this.id, legId: kept.legId, at: this.ctx.now(), disposition: 'answered', hangupBy: 'system', reason });
+    await this.finish({ disposition: 'answered', hangupBy: 'system', sipCode: 200, reason });
+    return kept;
   }
 
   // ------------------------------------------------------------------ the end
 
   /** Publishes the end once; frees media and dialogs. */
-  async finish(end: { disposition: Disposition; hangupBy: HangupBy; sipCode?: number; reason?: string }): Promise<void> {
+  async finish(end: CallEnd): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.state = 'ending';
@@ -401,11 +477,13 @@ export class Call {
     this.fork?.cancel();
     this.inbound.close();
     const now = this.ctx.now();
-    this.ctx.unregisterDialog(this.inbound.dialog.key);
-    if (this.bridged?.dialog) this.ctx.unregisterDialog(this.bridged.dialog.key);
     const legEnd = { at: now, disposition: end.disposition, hangupBy: end.hangupBy, ...(end.sipCode === undefined ? {} : { sipCode: end.sipCode }), ...(end.reason === undefined ? {} : { reason: end.reason }) };
-    if (this.bridged) this.ctx.bus.emit('leg.ended', { callId: this.id, legId: this.bridged.id, ...legEnd });
-    this.ctx.bus.emit('leg.ended', { callId: this.id, legId: this.callerLegId, ...legEnd });
+    for (const name of ['b', 'a'] as const) {
+      const s = this.sides[name];
+      if (s === undefined) continue;
+      if (s.leg.dialog) this.ctx.unregisterDialog(s.leg.dialog.key);
+      this.ctx.bus.emit('leg.ended', { callId: this.id, legId: s.legId, ...legEnd });
+    }
     try {
       await this.media.destroy();
     } catch (e) {
@@ -415,12 +493,12 @@ export class Call {
     this.ctx.ended(this);
   }
 
-  /** The From URI the called side sees: the caller's number at our domain. */
-  private fromUriFor(): string {
+  /** The From URI a called party sees: a number at the domain the caller dialled. */
+  private fromUriFor(number: string): string {
     const to = this.inbound.invite.headers.to.uri;
     const at = to.indexOf('@');
     const host = at >= 0 ? to.slice(at + 1).split(/[;>?]/)[0] : 'localhost';
-    return `sip:${this.caller.number}@${host}`;
+    return `sip:${number}@${host}`;
   }
 
   toLive(): LiveCall {
@@ -429,14 +507,18 @@ export class Call {
       tenantId: this.tenantId,
       direction: this.direction,
       state: this.state,
-      caller: this.caller,
-      callee: this.callee,
+      caller: this.sides.a?.party ?? this.caller,
+      callee: this.sides.b?.party ?? this.callee,
       startedAt: this.startedAt,
       ...(this.answeredAt === undefined ? {} : { answeredAt: this.answeredAt }),
-      legs: 1 + (this.bridged ? 1 : (this.fork?.started.filter((l) => l.state === 'calling' || l.state === 'ringing').length ?? 0)),
+      legs: (this.sides.a ? 1 : 0) + (this.sides.b ? 1 : (this.fork?.started.filter((l) => l.state === 'calling' || l.state === 'ringing').length ?? 0)),
       recording: this.recording,
     };
   }
+}
+
+export function other(leg: LegName): LegName {
+  return leg === 'a' ? 'b' : 'a';
 }
 
 export function dispositionOf(status: number): Disposition {
