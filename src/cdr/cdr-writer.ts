@@ -58,8 +58,6 @@ export class CdrWriter {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private detach: Array<() => void> = [];
-  /** Events written (or attempted) since start; the bench reads it. */
-  written = 0;
 
   constructor(db: PbxDb, opts: CdrWriterOptions = {}) {
     this.log = opts.log;
@@ -145,7 +143,6 @@ export class CdrWriter {
   }
 
   private applyOne(op: Pending): void {
-    this.written++;
     try {
       const changed = this.write(op);
       if (changed === 0) this.log?.warn({ event: op[0], callId: op[1].callId }, 'call event for a call or leg without a record; ignored');
