@@ -142,6 +142,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     extensions: new ExtensionLookup(services.db),
     recordingPath: (r) => (services.tenants.recordingPolicy(r.tenantId)?.enabled ? prepareRecordingPath(config, r) : undefined),
     codecs: config.calls.codecs,
+    symmetricRtp: config.media.symmetric_rtp,
     callWaiting: config.calls.call_waiting,
     minSessionExpiresS: config.calls.min_se_s,
     maxDurationS: config.calls.max_duration_s,

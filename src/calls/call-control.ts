@@ -38,6 +38,8 @@ export interface CallControlOptions {
   /** Where a call's recording goes (its folder created), or undefined when the tenant does not record. */
   recordingPath(call: { tenantId: number; callId: string; at: number }): string | undefined;
   codecs: readonly string[];
+  /** media.symmetric_rtp */
+  symmetricRtp: boolean;
   callWaiting: boolean;
   minSessionExpiresS: number;
   maxDurationS: number;
@@ -153,7 +155,7 @@ export class CallControl implements LiveCalls {
     if (terminals.length === 0) return incoming.respond(480, 'Temporarily Unavailable');
     let media: CallMedia;
     try {
-      media = await CallMedia.create(this.o.engine, offer, this.o.codecs);
+      media = await CallMedia.create(this.o.engine, offer, { codecs: this.o.codecs, symmetric: this.o.symmetricRtp });
     } catch (e) {
       if (e instanceof PortsExhaustedError) {
         this.o.log.warn({ err: e.message }, 'no media ports: call refused');

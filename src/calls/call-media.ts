@@ -35,13 +35,15 @@ export class CallMedia {
   readonly engine: MediaEngine;
   readonly session: SessionInfo;
   private readonly codecs: readonly string[];
+  private readonly symmetric: boolean;
   private readonly sides: Record<LegName, Side>;
   private destroyed = false;
 
-  private constructor(engine: MediaEngine, session: SessionInfo, codecs: readonly string[]) {
+  private constructor(engine: MediaEngine, session: SessionInfo, codecs: readonly string[], symmetric: boolean) {
     this.engine = engine;
     this.session = session;
     this.codecs = codecs;
+    this.symmetric = symmetric;
     this.sides = {
       a: { desc: undefined, sessionId: newSessionId(), version: 1 },
       b: { desc: undefined, sessionId: newSessionId(), version: 1 },
@@ -67,10 +69,11 @@ export class CallMedia {
    * caller's address at once; leg B learns its address from the called side's answer.
    * Throws PortsExhaustedError (→ 503) when no ports are free.
    */
-  static async create(engine: MediaEngine, offer: SessionDescription, codecs: readonly string[], rtpTimeoutS?: number): Promise<CallMedia> {
-    const a = legConfigOf(offer) ?? {};
-    const session = await engine.createSession({ a, b: {}, connect: true, ...(rtpTimeoutS === undefined ? {} : { rtpTimeoutS }) });
-    const m = new CallMedia(engine, session, codecs);
+  static async create(engine: MediaEngine, offer: SessionDescription, options: { codecs: readonly string[]; symmetric?: boolean; rtpTimeoutS?: number }): Promise<CallMedia> {
+    const symmetric = options.symmetric ?? true;
+    const a = { ...(legConfigOf(offer) ?? {}), symmetric };
+    const session = await engine.createSession({ a, b: { symmetric }, connect: true, ...(options.rtpTimeoutS === undefined ? {} : { rtpTimeoutS: options.rtpTimeoutS }) });
+    const m = new CallMedia(engine, session, options.codecs, symmetric);
     m.sides.a.desc = offer;
     return m;
   }
@@ -131,7 +134,7 @@ export class CallMedia {
 
   private async apply(leg: LegName, config: LegConfig | null): Promise<void> {
     if (this.destroyed || config === null) return;
-    await this.engine.update(this.sessionId, leg, config);
+    await this.engine.update(this.sessionId, leg, { ...config, symmetric: this.symmetric });
   }
 
   async record(path: string): Promise<void> {

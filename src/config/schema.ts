@@ -146,6 +146,11 @@ export const configSchema = z
         workers: z.number().int().min(0).max(64).default(0),
         /** No RTP on a leg for this long ends the call (0 = never). */
         rtp_timeout_s: z.number().int().min(0).max(3600).default(60),
+        /**
+         * Symmetric RTP: send a phone its media where its packets come from (phones behind NAT
+         * need it). false: always to the SDP address, packets accepted from anywhere.
+         */
+        symmetric_rtp: z.boolean().default(true),
       })
       .strict()
       .refine((m) => m.rtp_port_max - m.rtp_port_min >= 3, { message: 'rtp_port_max must be at least rtp_port_min + 3 (one RTP/RTCP pair per leg, two legs a call)', path: ['rtp_port_max'] })
