@@ -59,6 +59,7 @@ export class CallControl implements LiveCalls {
   private readonly calls = new Map<string, Call>();
   private readonly bySession = new Map<string, Call>();
   private readonly dialogs = new Map<string, DialogEntry>();
+  private readonly cleanups = new Map<string, Array<() => void>>();
   private readonly ctx: CallContext;
   private stopping = false;
 
@@ -186,7 +187,7 @@ export class CallControl implements LiveCalls {
     if (this.o.maxDurationS > 0) {
       const limit = setTimeout(() => call.hangup('maximum call duration'), this.o.maxDurationS * 1000);
       limit.unref();
-      this.o.bus.on('call.ended', (e) => e.callId === call.id && clearTimeout(limit));
+      this.onEnd(call, () => clearTimeout(limit));
     }
     this.o.log.info({ callId: call.id, from: account.user, to: callee.number, terminals: terminals.length }, 'call');
     await dialExtension(call, { extension: callee, terminals });
@@ -209,7 +210,7 @@ export class CallControl implements LiveCalls {
       return headers;
     };
     st.arm();
-    this.o.bus.on('call.ended', (e) => e.callId === call.id && st.stop());
+    this.onEnd(call, () => st.stop());
   }
 
   // ------------------------------------------------------------------ helpers
@@ -266,7 +267,16 @@ export class CallControl implements LiveCalls {
     }
   }
 
+  /** Runs `fn` when the call ends (timers of the call). */
+  private onEnd(call: Call, fn: () => void): void {
+    const list = this.cleanups.get(call.id);
+    if (list === undefined) this.cleanups.set(call.id, [fn]);
+    else list.push(fn);
+  }
+
   private onEnded(call: Call): void {
+    for (const fn of this.cleanups.get(call.id) ?? []) fn();
+    this.cleanups.delete(call.id);
     this.calls.delete(call.id);
     this.bySession.delete(call.media.sessionId);
     callsActive.set(this.calls.size);
