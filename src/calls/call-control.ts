@@ -60,6 +60,9 @@ export class CallControl implements LiveCalls {
   private readonly bySession = new Map<string, Call>();
   private readonly dialogs = new Map<string, DialogEntry>();
   private readonly cleanups = new Map<string, Array<() => void>>();
+  /** Calls in progress per extension, and which extensions each call is counted for. */
+  private readonly busy = new Map<number, number>();
+  private readonly counted = new Map<string, number[]>();
   private readonly ctx: CallContext;
   private stopping = false;
 
@@ -78,6 +81,7 @@ export class CallControl implements LiveCalls {
       findDialog: (callId, localTag) => this.dialogs.get(dialogKey(callId, localTag)),
       transferTarget: (tenantId, user, toUri) => this.transferTarget(tenantId, user, toUri),
       ended: (call) => this.onEnded(call),
+      partiesChanged: (call) => this.recount(call),
     };
     options.engine.on('rtpTimeout', (e) => {
       const call = this.bySession.get(e.sessionId);
@@ -180,6 +184,7 @@ export class CallControl implements LiveCalls {
       ctx: this.ctx,
     });
     this.calls.set(call.id, call);
+    this.recount(call);
     this.bySession.set(media.sessionId, call);
     callsActive.set(this.calls.size);
     incoming.onCancel(() => call.onCallerCancel());
@@ -244,12 +249,27 @@ export class CallControl implements LiveCalls {
   }
 
   private activeCallsOf(extensionId: number): number {
-    let n = 0;
-    for (const c of this.calls.values()) {
-      const live = c.toLive();
-      if (live.caller.extensionId === extensionId || live.callee.extensionId === extensionId) n++;
+    return this.busy.get(extensionId) ?? 0;
+  }
+
+  /**
+   * Keeps the per-extension count of calls in step with who is in `call` now (at start, after
+   * a transfer, at the end): the limit check at set-up is one map lookup at any call volume.
+   */
+  private recount(call: Call, ended = false): void {
+    for (const id of this.counted.get(call.id) ?? []) {
+      const n = (this.busy.get(id) ?? 1) - 1;
+      if (n > 0) this.busy.set(id, n);
+      else this.busy.delete(id);
     }
-    return n;
+    if (ended) {
+      this.counted.delete(call.id);
+      return;
+    }
+    const live = call.toLive();
+    const ids = [...new Set([live.caller.extensionId, live.callee.extensionId].filter((x): x is number => x !== undefined))];
+    for (const id of ids) this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
+    this.counted.set(call.id, ids);
   }
 
   private contactFor(transport: string): string {
@@ -277,6 +297,7 @@ export class CallControl implements LiveCalls {
   private onEnded(call: Call): void {
     for (const fn of this.cleanups.get(call.id) ?? []) fn();
     this.cleanups.delete(call.id);
+    this.recount(call, true);
     this.calls.delete(call.id);
     this.bySession.delete(call.media.sessionId);
     callsActive.set(this.calls.size);

@@ -147,12 +147,7 @@ export class CallMedia {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    try {
-      this.lastStats = await this.engine.sessionStats(this.sessionId);
-    } catch {
-      // the worker may be gone (it died): no figures, the session is gone with it
-    }
-    await this.engine.destroy(this.sessionId);
+    this.lastStats = await this.engine.destroy(this.sessionId);
   }
 }
 

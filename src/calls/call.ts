@@ -46,6 +46,8 @@ export interface CallContext {
   /** Resolves a Refer-To user in the tenant to ringable terminals. */
   transferTarget(tenantId: number, user: string, toUri: string): TransferTarget;
   ended(call: Call): void;
+  /** A side changed hands (transfer): who the call counts against changes. */
+  partiesChanged(call: Call): void;
 }
 
 export interface DialOptions {
@@ -247,7 +249,10 @@ export class Call {
       await this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 488, reason: why });
       return;
     }
-    if (this.ended) return;
+    if (this.ended) {
+      void leg.bye(); // the caller went (CANCEL, hang-up) while we read the answer: the callee must not stay up
+      return;
+    }
     const now = this.ctx.now();
     this.answeredAt = now;
     this.state = 'answered';
@@ -256,6 +261,7 @@ export class Call {
     this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: leg.id });
     void this.startRecording();
     const acked = await this.inbound.answer({ body: answer, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
+    if (!acked && this.ended) void leg.bye(); // ended before our 200 went out (a CANCEL while waiting for a PRACK)
     if (!acked && !this.ended && this.sides.a?.leg === this.inbound) {
       this.ctx.log.warn({ callId: this.id }, 'no ACK for our 200 OK: ending the call');
       void this.sides.b?.leg.bye();
@@ -449,6 +455,7 @@ export class Call {
     if (old) this.ctx.bus.emit('leg.ended', { callId: this.id, legId: old.legId, at: this.ctx.now(), disposition: 'answered', hangupBy: name === 'a' ? 'caller' : 'callee', reason });
     this.sides[name] = next;
     if (next.leg.dialog) this.ctx.registerDialog(next.leg.dialog.key, this, name);
+    this.ctx.partiesChanged(this);
     return old;
   }
 

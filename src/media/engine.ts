@@ -391,13 +391,17 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     await this.slotOf(sessionId).backend.call({ op: 'update', sessionId, leg, config });
   }
 
-  /** Closes the session's sockets and frees its ports. Unknown ids are ignored (the worker may have died). */
-  async destroy(sessionId: string): Promise<void> {
+  /**
+   * Closes the session's sockets and frees its ports; resolves with its final counters.
+   * Unknown ids are ignored (the worker may have died): undefined.
+   */
+  async destroy(sessionId: string): Promise<SessionStats | undefined> {
     const slot = this.sessionSlot.get(sessionId);
-    if (slot === undefined) return;
+    if (slot === undefined) return undefined;
     this.sessionSlot.delete(sessionId);
     slot.sessions.delete(sessionId);
-    if (slot.alive) await slot.backend.call({ op: 'destroy', sessionId });
+    if (!slot.alive) return undefined;
+    return ((await slot.backend.call({ op: 'destroy', sessionId })) as SessionStats | null) ?? undefined;
   }
 
   /**

@@ -117,8 +117,12 @@ export class MediaWorkerCore {
       case 'update':
         this.update(cmd.sessionId, cmd.leg, cmd.config);
         return null;
-      case 'destroy':
-        return this.destroy(cmd.sessionId);
+      case 'destroy': {
+        // the session's final counters go back with the reply (metrics and call logs want them)
+        const stats = this.sessions.get(cmd.sessionId)?.stats() ?? null;
+        this.destroy(cmd.sessionId);
+        return stats;
+      }
       case 'stats':
         return this.workerStats();
       case 'sessionStats':
