@@ -32,7 +32,7 @@ export class InboundLeg {
   private acked = false;
   private retransmit: NodeJS.Timeout | undefined;
   private rseq = Math.floor(Math.random() * 0x7fffffff);
-  private pendingPrack: { rseq: number; timer: NodeJS.Timeout | undefined; done: Promise<void>; settle: () => void } | undefined;
+  private pendingPrack: { rseq: number; withSdp: boolean; pracked: boolean; timer: NodeJS.Timeout | undefined; done: Promise<void>; settle: () => void } | undefined;
   private ackWaiters: Array<(acked: boolean) => void> = [];
 
   constructor(incoming: StackIncomingRequest, contact: string, transport: InboundTransport, timers: InboundLegTimers) {
@@ -90,7 +90,7 @@ export class InboundLeg {
     const response = buildResponse(this.invite, status, undefined, { ...extras, headers: lower(headers) });
     let settle!: () => void;
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const pending = { rseq, timer: undefined as NodeJS.Timeout | undefined, done, settle: () => {} };
+    const pending = { rseq, withSdp: opts.body !== undefined && opts.body !== '', pracked: false, timer: undefined as NodeJS.Timeout | undefined, done, settle: () => {} };
     pending.settle = () => {
       clearTimeout(pending.timer);
       if (this.pendingPrack === pending) this.pendingPrack = undefined;
@@ -120,12 +120,26 @@ export class InboundLeg {
       return;
     }
     respond(200);
+    p.pracked = true;
     p.settle();
   }
 
-  /** 200 OK with our SDP; resolves true on the ACK, false when it never came (64*T1). */
-  answer(opts: SendOptions & { headers?: Record<string, string> }): Promise<boolean> {
-    if (this.finalSent) return Promise.resolve(false);
+  /**
+   * 200 OK with our SDP; resolves true on the ACK, false when it never came (64*T1). A reliable
+   * provisional that carried SDP must be PRACKed first (RFC 3262 §3): the 200 waits for it, and
+   * when it never comes the caller gets 500 instead (and false).
+   */
+  async answer(opts: SendOptions & { headers?: Record<string, string> }): Promise<boolean> {
+    if (this.finalSent) return false;
+    const unacked = this.pendingPrack;
+    if (unacked?.withSdp) {
+      await unacked.done;
+      if (this.finalSent) return false;
+      if (!unacked.pracked) {
+        this.reject(500, 'Server Internal Error', { Warning: '399 tspbx "no PRACK for a reliable provisional response with SDP"' });
+        return false;
+      }
+    }
     this.pendingPrack?.settle();
     this.answered = true;
     this.finalSent = true;
