@@ -41,6 +41,8 @@ export class OutboundLeg {
   private readonly from: NameAddr;
   private readonly contact: string;
   private prackedRseq = -1;
+  /** The Reason our CANCEL carried: a 2xx that crosses it is BYEd with the same one. */
+  private cancelReason: string | undefined;
   /** Our CSeq so far (INVITE = 1, PRACKs after), carried into the confirmed dialog. */
   private seq = 1;
 
@@ -90,7 +92,7 @@ export class OutboundLeg {
         if (this.state === 'cancelled') {
           // answered while our CANCEL was on its way: end it at once
           this.state = 'ended';
-          void this.dialog.request('BYE');
+          void this.dialog.request('BYE', this.cancelReason ? { headers: { Reason: this.cancelReason } } : {});
           events.final(this, r);
           return;
         }
@@ -106,6 +108,7 @@ export class OutboundLeg {
   cancel(reason?: string): void {
     if (this.state !== 'calling' && this.state !== 'ringing') return;
     this.state = 'cancelled';
+    this.cancelReason = reason;
     this.invite?.cancel(reason ? { Reason: reason } : {});
   }
 
