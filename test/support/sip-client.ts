@@ -89,13 +89,13 @@ export interface RegisterOptions {
   contactPort?: number;
 }
 
-function digestParams(header: string): Record<string, string> {
+export function digestParams(header: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of header.replace(/^Digest\s+/i, '').matchAll(/([a-zA-Z-]+)=("([^"]*)"|[^,\s]+)/g)) out[m[1]!.toLowerCase()] = m[3] ?? m[2]!;
   return out;
 }
 
-function hash(algorithm: string, text: string): string {
+export function digestHash(algorithm: string, text: string): string {
   return createHash(algorithm === 'SHA-256' ? 'sha256' : 'md5').update(text).digest('hex');
 }
 
@@ -131,9 +131,9 @@ export async function register(o: RegisterOptions, exchange: Exchange = (data) =
   const uri = `sip:${o.domain ?? '127.0.0.1'}`;
   const cnonce = randomBytes(8).toString('hex');
   const nc = '00000001';
-  const ha1 = hash(algorithm, `${o.user}:${c.realm}:${o.password}`);
-  const ha2 = hash(algorithm, `REGISTER:${uri}`);
-  const response = hash(algorithm, `${ha1}:${c.nonce}:${nc}:${cnonce}:auth:${ha2}`);
+  const ha1 = digestHash(algorithm, `${o.user}:${c.realm}:${o.password}`);
+  const ha2 = digestHash(algorithm, `REGISTER:${uri}`);
+  const response = digestHash(algorithm, `${ha1}:${c.nonce}:${nc}:${cnonce}:auth:${ha2}`);
   const auth =
     `Digest username="${o.user}", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", ` +
     `algorithm=${algorithm}, cnonce="${cnonce}", qop=auth, nc=${nc}`;
