@@ -126,6 +126,41 @@ describe('calls that do not connect', () => {
     await waitForCalls(t, 0);
   });
 
+  it('leaves no phone ringing when the caller cancels at once, whenever the CANCEL lands', async () => {
+    const a = await t.phone('3001');
+    const b = await t.phone('3006');
+    b.answerMode = { kind: 'ring' };
+    for (const delayMs of [0, 1, 3, 10, 30]) {
+      const out = await a.call('3006');
+      await new Promise((r) => setTimeout(r, delayMs));
+      const cancelled = await out.cancel();
+      expect([200, 481]).toContain(cancelled.status);
+      expect((await out.waitFinal()).status).toBe(487);
+      await waitForCalls(t, 0);
+    }
+    // every INVITE that reached the phone was CANCELled, and none was answered
+    await Promise.all(b.incoming.map((c) => c.waitRequest('CANCEL')));
+  });
+
+  it('ends the callee’s side whichever wins when the caller’s CANCEL crosses the callee’s answer', async () => {
+    const a = await t.phone('3001');
+    const b = await t.phone('3006');
+    b.answerMode = { kind: 'answer', afterMs: 10 };
+    for (let i = 0; i < 8; i++) {
+      const out = await a.call('3006');
+      const inc = await b.incomingCall(i);
+      await new Promise((r) => setTimeout(r, 4 + i * 2));
+      await out.cancel();
+      const final = await out.waitFinal();
+      if (final.status === 200) await out.bye();
+      else expect(final.status).toBe(487);
+      // the callee is let go of: a CANCEL before it answered, a BYE after
+      if (inc.finalStatus === 200) await inc.waitRequest('BYE');
+      else await inc.waitRequest('CANCEL');
+      await waitForCalls(t, 0);
+    }
+  });
+
   it('challenges an INVITE without credentials with 407', async () => {
     const a = await t.phone('3001');
     const b = await t.phone('3007');

@@ -474,6 +474,8 @@ export class PhoneCall {
   /** Direction our next answer to a re-INVITE/UPDATE offer takes (default: mirrors the offer). */
   answerWith: Direction | undefined;
   ended = false;
+  /** (uas) The final status we answered the INVITE with. */
+  finalStatus: number | undefined;
   inviteExtra: string[] = [];
   /** The branch and CSeq of our current INVITE (uac). */
   private inviteBranch = '';
@@ -684,7 +686,10 @@ export class PhoneCall {
   /** (uas) A final (or provisional) response to the INVITE. */
   respondInvite(status: number, sdp?: string, reliable = false): void {
     if (this.uasFinalSent || this.ended) return;
-    if (status >= 200) this.uasFinalSent = true;
+    if (status >= 200) {
+      this.uasFinalSent = true;
+      this.finalStatus = status;
+    }
     const extra = [`Contact: <${this.phone.contact}>`];
     if (reliable) extra.push('Require: 100rel', `RSeq: ${++this.uasRseq}`);
     const text = responseTo(this.invite!, status, undefined, this.localTag, extra, sdp);
