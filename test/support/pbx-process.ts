@@ -16,6 +16,11 @@ export interface PbxProcessOptions {
   extraYaml?: string;
   /** YAML placed inside the `sip:` block (indented by the caller with 2 spaces). */
   sipYaml?: string;
+  /**
+   * Start again a PBX that has exited (stop, kill9): same config file, data directory and
+   * ports, nothing rewritten (crash-recovery tests). The other options are ignored.
+   */
+  restart?: PbxProcess;
 }
 
 export interface PbxProcess {
@@ -30,6 +35,8 @@ export interface PbxProcess {
   cli(...args: string[]): { status: number | null; stdout: string; stderr: string };
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** kill -9 (no shutdown code runs: a crash) and waits until the process is gone. */
+  kill9(): Promise<void>;
   api(pathname: string, init?: RequestInit): Promise<Response>;
 }
 
@@ -43,24 +50,28 @@ export function runCli(configPath: string, args: string[]) {
 }
 
 export async function startPbxProcess(options: PbxProcessOptions = {}): Promise<PbxProcess> {
-  const dataDir = options.dataDir ?? tempDir();
-  const sipPort = await freeUdpTcpPort();
-  const apiPort = await freeTcpPort();
-  const configPath = path.join(dataDir, 'pbx-test.yaml');
-  fs.writeFileSync(
-    configPath,
-    [
-      `data_dir: ${JSON.stringify(dataDir)}`,
-      'log:',
-      '  level: info',
-      'sip:',
-      `  udp: { host: 127.0.0.1, port: ${sipPort} }`,
-      `  tcp: { host: 127.0.0.1, port: ${sipPort} }`,
-      options.sipYaml ?? '',
-      `api: { host: 127.0.0.1, port: ${apiPort} }`,
-      options.extraYaml ?? '',
-    ].join('\n'),
-  );
+  const previous = options.restart;
+  if (previous && previous.child.exitCode === null && previous.child.signalCode === null)
+    throw new Error('restart: the previous pbx process is still running (stop or kill9 it first)');
+  const dataDir = previous?.dataDir ?? options.dataDir ?? tempDir();
+  const sipPort = previous?.sipPort ?? (await freeUdpTcpPort());
+  const apiPort = previous?.apiPort ?? (await freeTcpPort());
+  const configPath = previous?.configPath ?? path.join(dataDir, 'pbx-test.yaml');
+  if (!previous)
+    fs.writeFileSync(
+      configPath,
+      [
+        `data_dir: ${JSON.stringify(dataDir)}`,
+        'log:',
+        '  level: info',
+        'sip:',
+        `  udp: { host: 127.0.0.1, port: ${sipPort} }`,
+        `  tcp: { host: 127.0.0.1, port: ${sipPort} }`,
+        options.sipYaml ?? '',
+        `api: { host: 127.0.0.1, port: ${apiPort} }`,
+        options.extraYaml ?? '',
+      ].join('\n'),
+    );
   const child = spawn(pbxBin, ['start', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -99,6 +110,10 @@ export async function startPbxProcess(options: PbxProcessOptions = {}): Promise<
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
