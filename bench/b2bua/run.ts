@@ -115,6 +115,13 @@ function cleanupAndExit(code: number): never {
 }
 process.on('SIGINT', () => cleanupAndExit(130));
 process.on('SIGTERM', () => cleanupAndExit(143));
+// whatever ends this process (an uncaught error included), the PBX and SIPp go with it
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+// a closed pipe on stdout/stderr (| head) must not kill the run before its clean-up
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 /** utime + stime of a process (all its threads), in seconds; 0 once it is gone. */
 function cpuSeconds(pid: number | undefined): number {
