@@ -36,6 +36,9 @@ export interface SipMessage {
   source: { address: string; port: number };
 }
 
+/** A response: its status and reason are there. */
+export type SipResponse = SipMessage & { status: number; reason: string };
+
 const COMPACT: Record<string, string> = {
   i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type', f: 'from',
   s: 'subject', k: 'supported', t: 'to', v: 'via', o: 'event', r: 'refer-to', x: 'session-expires',
@@ -504,18 +507,19 @@ export class PhoneCall {
     return this.messages.filter((m) => m.method === method);
   }
 
-  waitResponse(match: (m: SipMessage) => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'a response'): Promise<SipMessage> {
-    return waitForIn(this.messages, (m) => m.status !== undefined && match(m), this.waiters, timeoutMs, `${this.phone.user}: ${what}`);
+  async waitResponse(match: (m: SipResponse) => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'a response'): Promise<SipResponse> {
+    const isMatch = (m: SipMessage): boolean => m.status !== undefined && match(m as SipResponse);
+    return (await waitForIn(this.messages, isMatch, this.waiters, timeoutMs, `${this.phone.user}: ${what}`)) as SipResponse;
   }
 
   /** The final response to our current INVITE. */
-  waitFinal(timeoutMs = DEFAULT_WAIT_MS): Promise<SipMessage> {
+  waitFinal(timeoutMs = DEFAULT_WAIT_MS): Promise<SipResponse> {
     const seq = this.inviteSeq;
     return this.waitResponse((m) => m.cseq.method === 'INVITE' && m.cseq.seq === seq && m.status! >= 200, timeoutMs, `final response to INVITE ${seq}`);
   }
 
   /** A response of the given status to our current INVITE. */
-  waitStatus(status: number, timeoutMs = DEFAULT_WAIT_MS): Promise<SipMessage> {
+  waitStatus(status: number, timeoutMs = DEFAULT_WAIT_MS): Promise<SipResponse> {
     const seq = this.inviteSeq;
     return this.waitResponse((m) => m.cseq.method === 'INVITE' && m.cseq.seq === seq && m.status === status, timeoutMs, `${status} to INVITE ${seq}`);
   }
@@ -556,7 +560,7 @@ export class PhoneCall {
   }
 
   /** (uac) CANCEL of our INVITE (same branch and CSeq number). Resolves with the CANCEL's final response. */
-  cancel(reason?: string): Promise<SipMessage> {
+  cancel(reason?: string): Promise<SipResponse> {
     const lines = [
       `CANCEL ${this.inviteUri} SIP/2.0`,
       this.phone.via(this.inviteBranch),
@@ -572,7 +576,7 @@ export class PhoneCall {
   }
 
   /** A request inside the dialog; resolves with its final response (a 2xx to a re-INVITE is ACKed). */
-  async request(method: string, opts: { body?: string; contentType?: string; headers?: string[] } = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SipMessage> {
+  async request(method: string, opts: { body?: string; contentType?: string; headers?: string[] } = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SipResponse> {
     const seq = ++this.localSeq;
     const branch = newBranch();
     const lines = [...this.headerLines(method, seq, branch, true), ...(method === 'BYE' ? [] : [`Contact: <${this.phone.contact}>`]), ...(opts.headers ?? [])];
@@ -587,26 +591,26 @@ export class PhoneCall {
     return r;
   }
 
-  bye(headers: string[] = []): Promise<SipMessage> {
+  bye(headers: string[] = []): Promise<SipResponse> {
     return this.request('BYE', { headers });
   }
 
   /** re-INVITE with our SDP in `direction`. */
-  reinvite(direction: Direction): Promise<SipMessage> {
+  reinvite(direction: Direction): Promise<SipResponse> {
     this.localSdp = this.phone.sdp(direction, this.localSeq + 2);
     return this.request('INVITE', { body: this.localSdp });
   }
 
-  update(body?: string): Promise<SipMessage> {
+  update(body?: string): Promise<SipResponse> {
     return this.request('UPDATE', body === undefined ? {} : { body });
   }
 
-  info(contentType: string, body: string): Promise<SipMessage> {
+  info(contentType: string, body: string): Promise<SipResponse> {
     return this.request('INFO', { body, contentType });
   }
 
   /** PRACK for a reliable provisional (RFC 3262). */
-  prack(provisional: SipMessage): Promise<SipMessage> {
+  prack(provisional: SipMessage): Promise<SipResponse> {
     return this.request('PRACK', { headers: [`RAck: ${provisional.header('rseq')} ${provisional.cseq.seq} INVITE`] });
   }
 
