@@ -3,10 +3,6 @@
 // with test/e2e/register-stay.xml from their own port, then run calls-sipp/uas-*.xml on it.
 // The scenarios themselves are checked SIPp-to-SIPp, without the PBX, in calls-scenarios.test.ts.
 //
-// The B2BUA is not finished: the cases that need it run only with PBX_CALLS_E2E=1
-//     PBX_CALLS_E2E=1 npx vitest run test/e2e/calls.test.ts
-// The first block (authentication of an INVITE, 480 for an extension with nothing registered)
-// passes on the PBX of today and always runs.
 // What the PBX must expose for media, call records and recordings is assumed in ONE place:
 // test/support/call-expectations.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +19,6 @@ import {
   waitForAnsweredCall,
 } from '../support/call-expectations.ts';
 
-const RUN_B2BUA = Boolean(process.env.PBX_CALLS_E2E);
 const SIPP = 'test/e2e/calls-sipp';
 
 // The PBX's RTP ports: a random 200-port window in 20000-29999 (SIPp's own media ports are
@@ -172,7 +167,7 @@ describe('calls: what the PBX does before call control (always runs)', () => {
   });
 });
 
-describe.skipIf(!RUN_B2BUA)('calls through the B2BUA (PBX_CALLS_E2E=1)', () => {
+describe('calls through the B2BUA', () => {
   let pbx: PbxProcess;
   let bench: Bench;
   let token: string;
@@ -340,7 +335,7 @@ describe.skipIf(!RUN_B2BUA)('calls through the B2BUA (PBX_CALLS_E2E=1)', () => {
   }, 60_000);
 });
 
-describe.skipIf(!RUN_B2BUA)('a crash during a recorded call (PBX_CALLS_E2E=1)', () => {
+describe('a crash during a recorded call', () => {
   let pbx: PbxProcess;
   let restarted: PbxProcess | undefined;
   let bench: Bench;
