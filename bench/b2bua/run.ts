@@ -93,8 +93,10 @@ interface Proc {
 function start(cmd: string, args: string[], cwd: string, logFile: string, backstopS: number): Proc {
   const out = createWriteStream(logFile);
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
+  // both into one file: neither may end it (the other may still write); closed at exit
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  child.once('close', () => out.end());
   children.add(child);
   const backstop = setTimeout(() => child.kill('SIGKILL'), backstopS * 1000);
   const exited = new Promise<number | null>((resolve) =>
