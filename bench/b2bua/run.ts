@@ -268,7 +268,9 @@ async function startPbx(): Promise<Target> {
     ].join('\n'),
   );
   // node directly (not bin/pbx's sh): its pid is the server's, for /proc/<pid>/stat
-  const pbx = start(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'start', '--config', config], ROOT, join(work, 'pbx.log'), 24 * 3600);
+  // PBX_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the PBX's node only
+  const nodeArgs = (env.PBX_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const pbx = start(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'src', 'main.ts'), 'start', '--config', config], ROOT, join(work, 'pbx.log'), 24 * 3600);
   const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${apiPort}${path}`, init);
   const deadline = Date.now() + 60_000;
   for (;;) {

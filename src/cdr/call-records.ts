@@ -28,7 +28,7 @@ export interface RunningCallRecords {
 export async function startCallRecords(opts: CallRecordsOptions): Promise<RunningCallRecords> {
   const { services, bus, config, log } = opts;
   const recovered = await recoverInterruptedCalls(services.db, log ? { log } : {});
-  const writer = new CdrWriter(services.db, log ? { log } : {}).attach(bus);
+  const writer = new CdrWriter(services.db, { ...(log ? { log } : {}), commitIntervalMs: 50 }).attach(bus);
   services.cdrs.attachWriter(writer);
   const retention = new RecordingRetention(services.db, {
     intervalMs: config.recording.retention_sweep_interval_s * 1000,

@@ -4,8 +4,9 @@
 //
 // Writes are small prepared statements, group-committed like the registration store: the events
 // of one turn of the event loop are queued and committed together in one transaction right after
-// it (setImmediate). A commit per event would cost more than the rest of the call's work at high
-// call rates; a kill -9 loses at most the events of the last turn. Reads that must see every
+// it (setImmediate), or — as the server runs it — every commitIntervalMs (50 ms). A commit per
+// event would cost more than the rest of the call's work at high call rates; a kill -9 loses at
+// most the events of the last batch (a call that started in those 50 ms has no record). Reads that must see every
 // event (tests, the API in the same process) call flush() first.
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
@@ -17,6 +18,12 @@ export interface CdrWriterOptions {
   log?: Logger;
   /** Queue the writes of one event-loop turn and commit them in one transaction (default true). */
   groupCommit?: boolean;
+  /**
+   * Commit queued writes at most this often (ms) instead of after every turn (default 0 = every
+   * turn). A UDP server handles about one message per turn, so per-turn batches stay small:
+   * measured at 500 calls/s, commits took 18 % of the main thread with per-turn batches.
+   */
+  commitIntervalMs?: number;
   /** Size of a finished recording's file (default: fs.statSync); undefined when it is missing. */
   fileSize?: (path: string) => number | undefined;
 }
@@ -54,6 +61,7 @@ export class CdrWriter {
   private readonly applyBatch: (ops: Pending[]) => void;
   private readonly log: Logger | undefined;
   private readonly groupCommit: boolean;
+  private readonly commitIntervalMs: number;
   private readonly fileSize: (path: string) => number | undefined;
   private pending: Pending[] = [];
   private flushScheduled = false;
@@ -62,6 +70,7 @@ export class CdrWriter {
   constructor(db: PbxDb, opts: CdrWriterOptions = {}) {
     this.log = opts.log;
     this.groupCommit = opts.groupCommit ?? true;
+    this.commitIntervalMs = opts.commitIntervalMs ?? 0;
     this.fileSize = opts.fileSize ?? defaultFileSize;
     const s = db.sqlite;
     this.insertCall = s.prepare(
@@ -115,10 +124,12 @@ export class CdrWriter {
     this.pending.push(op);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.flushScheduled = false;
       this.flush();
-    });
+    };
+    if (this.commitIntervalMs > 0) setTimeout(run, this.commitIntervalMs);
+    else setImmediate(run);
   }
 
   /** Commits every queued event now (before reads, and at stop). Never throws. */

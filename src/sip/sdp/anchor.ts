@@ -65,7 +65,8 @@ export function anchorSdp(desc: SessionDescription, anchor: Anchor, options: Anc
   const held = peerAddress !== undefined && isNullAddress(peerAddress);
   const address = held ? (addrType === 'IP6' ? '::' : '0.0.0.0') : anchor.address;
 
-  const out = structuredClone(desc);
+  // every part that changes is rebuilt below; the rest is shared (descriptions are never mutated)
+  const out = { ...desc };
   out.origin = localOrigin({
     address: anchor.address,
     sessionId: anchor.sessionId ?? desc.origin.sessionId,

@@ -41,13 +41,11 @@ export function isOnHold(desc: SessionDescription, policy: AudioPolicy = {}): bo
  * raise it (anchorSdp does, with the version the caller gives).
  */
 export function withDirection(desc: SessionDescription, direction: Direction): SessionDescription {
-  const out = structuredClone(desc);
-  out.attributes = out.attributes.filter((a) => a.kind !== 'direction');
-  for (const m of out.media) {
-    if (m.port === 0) continue;
-    m.attributes = setDirection(m.attributes, direction);
-  }
-  return out;
+  return {
+    ...desc,
+    attributes: desc.attributes.filter((a) => a.kind !== 'direction'),
+    media: desc.media.map((m) => (m.port === 0 ? m : { ...m, attributes: setDirection(m.attributes, direction) })),
+  };
 }
 
 /** `attributes` with its direction attribute replaced in place by `direction`, or it appended. */
