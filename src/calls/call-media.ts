@@ -28,7 +28,10 @@ interface Side {
   /** The last description this side sent us. */
   desc: SessionDescription | undefined;
   sessionId: string;
+  /** The o= version our next changed description toward this side carries. */
   version: number;
+  /** The last SDP we sent this side. */
+  lastSent?: string;
 }
 
 export class CallMedia {
@@ -86,12 +89,22 @@ export class CallMedia {
     return leg === 'a' ? this.session.a : this.session.b;
   }
 
-  /** What `toward` gets from us in place of the other side's last description. */
+  /**
+   * What `toward` gets from us in place of the other side's last description. The o= version
+   * goes up only when the description changed (RFC 3264 §8): a re-sent, unchanged SDP keeps it.
+   */
   private anchoredFor(toward: LegName, desc: SessionDescription, direction?: Direction): string {
     const side = this.sides[toward];
     const p = this.ports(toward);
-    const out = anchorSdp(direction === undefined ? desc : withDirection(desc, direction), { address: this.session.address, port: p.port, rtcpPort: p.rtcpPort, sessionId: side.sessionId, sessionVersion: side.version++ });
-    return serializeSdp(out);
+    const source = direction === undefined ? desc : withDirection(desc, direction);
+    const render = (version: number): string =>
+      serializeSdp(anchorSdp(source, { address: this.session.address, port: p.port, rtcpPort: p.rtcpPort, sessionId: side.sessionId, sessionVersion: version }));
+    if (side.lastSent !== undefined) {
+      const same = render(side.version - 1);
+      if (same === side.lastSent) return same;
+    }
+    side.lastSent = render(side.version++);
+    return side.lastSent;
   }
 
   /**

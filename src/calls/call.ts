@@ -298,6 +298,10 @@ export class Call {
     const leg = this.sides[side]?.leg;
     if (m === 'ACK') {
       if (leg instanceof InboundLeg) leg.onAck();
+      // the answer to an offer we made in a 200 (a re-INVITE that came without SDP)
+      if (req.request.content && this.state !== 'ringing') {
+        this.media.fromSide(side, req.request.content).catch((e: unknown) => this.ctx.log.info({ callId: this.id, err: (e as Error).message }, 'SDP in ACK ignored'));
+      }
       return;
     }
     const dialog = leg?.dialog;
@@ -367,16 +371,19 @@ export class Call {
       return;
     }
     const otherSide = other(side);
+    const otherDialog = this.dialogOf(otherSide);
+    if (otherDialog === undefined || this.ended) {
+      // e.g. an UPDATE with SDP before the call is answered: nothing to mirror it to yet
+      // (RFC 3311 §5.2: a UAS that cannot take the offer now answers 500 with Retry-After)
+      if (this.ended) req.respond(481, 'Call/Transaction Does Not Exist');
+      else req.respond(500, 'Server Internal Error', { headers: { 'Retry-After': '2' } });
+      return;
+    }
     let offer: string;
     try {
       offer = await this.media.fromSide(side, req.request.content);
     } catch (e) {
       req.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${(e as Error).message.replace(/"/g, "'")}"` } });
-      return;
-    }
-    const otherDialog = this.dialogOf(otherSide);
-    if (otherDialog === undefined || this.ended) {
-      req.respond(481);
       return;
     }
     this.offerInProgress = true;

@@ -386,7 +386,10 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     await this.slotOf(sessionId).backend.call({ op: 'disconnect', sessionId });
   }
 
-  /** New signalling for one leg (answer, re-INVITE): address, codecs, rtcp-mux. A changed address restarts latching. */
+  /**
+   * New signalling for one leg (answer, re-INVITE): address, codecs, rtcp-mux. A changed address
+   * restarts latching; any update restarts both legs' rtpTimeout clocks.
+   */
   async update(sessionId: string, leg: LegName, config: LegConfig): Promise<void> {
     await this.slotOf(sessionId).backend.call({ op: 'update', sessionId, leg, config });
   }

@@ -187,7 +187,15 @@ export class MediaWorkerCore {
   }
 
   private update(id: string, leg: LegName, config: LegConfig): void {
-    this.session(id).update(leg, config);
+    const session = this.session(id);
+    session.update(leg, config);
+    // new signalling (an answer, a resume) restarts both legs' silence clocks: a call that rang
+    // for a minute, or sat on hold, gets a full rtpTimeout for its media to start flowing
+    const now = Date.now();
+    for (const e of [session.a, session.b]) {
+      e.lastRtp = now;
+      e.timedOut = false;
+    }
     this.media.get(id)?.refresh();
   }
 
