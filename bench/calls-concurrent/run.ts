@@ -8,6 +8,7 @@
 //
 //   node --import tsx bench/calls-concurrent/run.ts [--steps 200,500,800,1000] [--duration 10]
 //        [--record true|false] [--workers 2] [--setup-rate 200] [--tools DIR]
+//   PBX_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the PBX (main thread and media workers).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -98,7 +99,9 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileSync(join(tmp, 'pbx.yaml'), config);
-  const pbx = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/main.ts'), 'start', '--config', join(tmp, 'pbx.yaml')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  // PBX_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the PBX's node only
+  const nodeArgs = (process.env.PBX_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const pbx = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repo, 'src/main.ts'), 'start', '--config', join(tmp, 'pbx.yaml')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
   const stop = (): void => {
     pbx.kill('SIGTERM');
   };
