@@ -28,9 +28,11 @@ export interface CdrWriterOptions {
   fileSize?: (path: string) => number | undefined;
 }
 
-type Pending = { [K in CallEventName]: [K, CallEventMap[K]] }[CallEventName];
+/** One bus event as the writer queues it (also what crosses to the writer thread). */
+export type CdrEvent = { [K in CallEventName]: [K, CallEventMap[K]] }[CallEventName];
+type Pending = CdrEvent;
 
-const EVENTS: readonly CallEventName[] = [
+export const CDR_EVENTS: readonly CallEventName[] = [
   'call.started',
   'call.answered',
   'call.ended',
@@ -111,7 +113,7 @@ export class CdrWriter {
 
   /** Subscribes to the bus; returns the writer. stop() unsubscribes. */
   attach(bus: CallEventBus): this {
-    for (const name of EVENTS) this.detach.push(bus.on(name, (e) => this.enqueue([name, e] as Pending)));
+    for (const name of CDR_EVENTS) this.detach.push(bus.on(name, (e) => this.enqueue([name, e] as Pending)));
     return this;
   }
 
@@ -130,6 +132,12 @@ export class CdrWriter {
     };
     if (this.commitIntervalMs > 0) setTimeout(run, this.commitIntervalMs);
     else setImmediate(run);
+  }
+
+  /** Commits `ops` in one transaction now (the writer thread's entry). Never throws. */
+  commit(ops: Pending[]): void {
+    this.pending.push(...ops);
+    this.flush();
   }
 
   /** Commits every queued event now (before reads, and at stop). Never throws. */

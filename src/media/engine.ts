@@ -163,7 +163,9 @@ function spawnWorker(init: WorkerInit): Worker {
   if (!workerEntry.pathname.endsWith('.ts')) return new Worker(workerEntry, { workerData });
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(workerEntry))});`;
-  return new Worker(code, { eval: true, workerData });
+  // (a parent run with --input-type=module would make the eval'd entry ESM, without require)
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  return new Worker(code, { eval: true, workerData, execArgv });
 }
 
 /** The bind address when it is a real one; for 0.0.0.0 the first external IPv4 of this host (loopback if none). */
