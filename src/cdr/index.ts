@@ -3,6 +3,8 @@
 //                                       writer on the call event bus and the retention job; stop()
 //   CdrWriter (cdr-writer.ts)           bus subscriber writing call / call_leg / recording rows
 //                                       (inserted at start, completed at end; group-committed)
+//   ThreadedCdrWriter                   the same on a thread of its own (what the server runs for a
+//     (cdr-writer-thread.ts, -worker.ts) database file): events posted every 50 ms, flush() waits
 //   recoverInterruptedCalls             closes calls and legs left open by a crash as failed
 //     (crash-recovery.ts)               (interrupted), repairs and completes their recordings
 //   RecordingRetention (retention.ts)   deletes recordings past their tenant's retention, marks them deleted
@@ -13,6 +15,7 @@
 //   call, callLeg, recording (schema.ts)  the tables
 export { startCallRecords, type CallRecordsOptions, type RunningCallRecords } from './call-records.ts';
 export { CdrWriter, type CdrWriterOptions } from './cdr-writer.ts';
+export { ThreadedCdrWriter, type ThreadedCdrWriterOptions } from './cdr-writer-thread.ts';
 export { recoverInterruptedCalls, INTERRUPTED_REASON, type RecoveryOptions, type RecoveryReport } from './crash-recovery.ts';
 export { RecordingRetention, DAY_MS, type RetentionOptions, type SweepReport } from './retention.ts';
 export {
