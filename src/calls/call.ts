@@ -299,7 +299,7 @@ export class Call {
     if (m === 'ACK') {
       if (leg instanceof InboundLeg) leg.onAck();
       // the answer to an offer we made in a 200 (a re-INVITE that came without SDP)
-      if (req.request.content && this.state !== 'ringing') {
+      if (req.request.content && this.state !== 'ringing' && !this.ended) {
         this.media.fromSide(side, req.request.content).catch((e: unknown) => this.ctx.log.info({ callId: this.id, err: (e as Error).message }, 'SDP in ACK ignored'));
       }
       return;
@@ -495,7 +495,13 @@ export class Call {
     for (const name of ['b', 'a'] as const) {
       const s = this.sides[name];
       if (s === undefined) continue;
-      if (s.leg.dialog) this.ctx.unregisterDialog(s.leg.dialog.key);
+      const dialog = s.leg.dialog;
+      if (dialog && s.leg instanceof InboundLeg && s.leg.awaitingAck) {
+        // the caller's ACK must still find us: our BYE waits for it (RFC 3261 §15)
+        void s.leg.ackSettledOrNow().then(() => this.ctx.unregisterDialog(dialog.key));
+      } else if (dialog) {
+        this.ctx.unregisterDialog(dialog.key);
+      }
       this.ctx.bus.emit('leg.ended', { callId: this.id, legId: s.legId, ...legEnd });
     }
     try {

@@ -30,6 +30,10 @@ export class InboundLeg {
   private answered = false;
   private finalSent = false;
   private acked = false;
+  /** The ACK came, or the 2xx retransmissions gave up. */
+  private ackSettled = false;
+  /** A BYE waits for the ACK (RFC 3261 §15). */
+  private byeAfterAck = false;
   private retransmit: NodeJS.Timeout | undefined;
   private rseq = Math.floor(Math.random() * 0x7fffffff);
   private pendingPrack: { rseq: number; withSdp: boolean; pracked: boolean; timer: NodeJS.Timeout | undefined; done: Promise<void>; settle: () => void } | undefined;
@@ -165,6 +169,17 @@ export class InboundLeg {
     });
   }
 
+  /** Answered, and the ACK for our 2xx has neither come nor been given up on. */
+  get awaitingAck(): boolean {
+    return this.answered && !this.ackSettled;
+  }
+
+  /** Resolves once the ACK came or the 2xx retransmissions gave up (at once if not waiting). */
+  ackSettledOrNow(): Promise<void> {
+    if (!this.awaitingAck) return Promise.resolve();
+    return new Promise((resolve) => this.ackWaiters.push(() => resolve()));
+  }
+
   /** The ACK for our 2xx. */
   onAck(): void {
     if (this.acked || !this.answered) return;
@@ -173,6 +188,7 @@ export class InboundLeg {
 
   private settleAck(acked: boolean): void {
     this.acked = acked;
+    this.ackSettled = true;
     clearTimeout(this.retransmit);
     this.retransmit = undefined;
     for (const w of this.ackWaiters.splice(0)) w(acked);
@@ -190,14 +206,25 @@ export class InboundLeg {
     this.incoming.respond(status, reason, { headers: opts.headers, toTag: this.dialog.localTag, body: opts.body, contentType: opts.contentType ?? (opts.body ? 'application/sdp' : undefined) });
   }
 
-  /** Ends the answered dialog. */
-  bye(headers?: Record<string, string>): Promise<SipResponse> {
+  /**
+   * Ends the answered dialog. RFC 3261 §15: no BYE before the caller's ACK for our 2xx (or until
+   * it can no longer come); meanwhile the 2xx keeps being retransmitted.
+   */
+  async bye(headers?: Record<string, string>): Promise<SipResponse> {
+    if (this.answered && !this.ackSettled) {
+      this.byeAfterAck = true;
+      await new Promise<void>((resolve) => this.ackWaiters.push(() => resolve()));
+    }
     this.close();
     return this.dialog.request('BYE', { headers });
   }
 
-  /** Stops timers (call over). */
+  /** Stops timers (call over) — but not the 2xx retransmissions a waiting BYE depends on. */
   close(): void {
+    if (this.byeAfterAck && !this.ackSettled) {
+      this.pendingPrack?.settle();
+      return;
+    }
     clearTimeout(this.retransmit);
     this.retransmit = undefined;
     this.pendingPrack?.settle();

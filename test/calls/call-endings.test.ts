@@ -28,6 +28,22 @@ describe('a caller that never ACKs', () => {
     await waitForCalls(t, 0);
     expect(await waitForRecord(t, id)).toMatchObject({ disposition: 'failed', hangupBy: 'system' });
   });
+
+  it('a hang-up before the ACK waits for it: no BYE to the caller until it ACKs (RFC 3261 §15)', async () => {
+    const a = await t.phone('7001');
+    const b = await t.phone('7002');
+    const out = await a.call('7002', { autoAck: false });
+    const inc = await b.incomingCall();
+    const ok = await out.waitStatus(200);
+    const id = t.pbx.calls.list()[0]!.id;
+    expect(t.pbx.calls.hangup(id)).toBe(true);
+    await inc.waitRequest('BYE'); // the callee had ACKed: it is hung up at once
+    await new Promise((r) => setTimeout(r, 300));
+    expect(out.requests('BYE')).toHaveLength(0); // the 200 is still unacknowledged
+    out.ack(ok);
+    await out.waitRequest('BYE', 2000);
+    await waitForCalls(t, 0);
+  });
 });
 
 describe('a call without RTP', () => {

@@ -614,7 +614,8 @@ export class PhoneCall {
     return this.request('PRACK', { headers: [`RAck: ${provisional.header('rseq')} ${provisional.cseq.seq} INVITE`] });
   }
 
-  private ack(response: SipMessage): void {
+  /** ACKs a final response to our INVITE (done by itself unless autoAck is off). */
+  ack(response: SipMessage): void {
     if (response.status! >= 300) {
       // non-2xx: part of the INVITE transaction (same branch, RFC 3261 §17.1.1.3)
       const lines = [
