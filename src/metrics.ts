@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). Every counter of the process is declared here so the
 // exposition in GET /metrics is one registry and names stay consistent.
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 
@@ -78,5 +78,13 @@ export const mediaRtpPackets = new Counter({
   name: 'pbx_media_rtp_packets_total',
   help: 'RTP packets of ended calls: received from phones (in) and relayed to them (out)',
   labelNames: ['direction'] as const,
+  registers: [registry],
+});
+
+export const callSetupSeconds = new Histogram({
+  name: 'pbx_call_setup_seconds',
+  help: "The PBX's own share of call set-up: route = INVITE received → INVITE sent to the first terminal; answer = a terminal's 200 received → our 200 sent to the caller",
+  labelNames: ['phase'] as const,
+  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
   registers: [registry],
 });

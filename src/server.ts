@@ -114,6 +114,8 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
       host: config.media.host,
       ...(config.media.public_address ?? config.sip.public_address ? { advertisedAddress: config.media.public_address ?? config.sip.public_address } : {}),
       rtpTimeoutS: config.media.rtp_timeout_s,
+      // a few socket pairs bound ahead per worker keep binds out of call set-up
+      spareEndpoints: 16,
     });
   } catch (e) {
     await records.stop();

@@ -128,6 +128,7 @@ export class CallControl implements LiveCalls {
   };
 
   private async newCall(incoming: StackIncomingRequest): Promise<void> {
+    const receivedAt = performance.now();
     const req = incoming.request;
     if (this.stopping) return incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
     const from = parseUri(req.headers.from.uri);
@@ -182,6 +183,7 @@ export class CallControl implements LiveCalls {
       inbound,
       media,
       ctx: this.ctx,
+      receivedAt,
     });
     this.calls.set(call.id, call);
     this.recount(call);

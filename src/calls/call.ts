@@ -16,6 +16,7 @@ import type { NameAddr, SipRequest, SipResponse } from '../sip/message.ts';
 import type { Dialog, DialogTransport, SendOptions } from '../sip/dialog/dialog.ts';
 import type { StackIncomingRequest } from '../sip/stack.ts';
 import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
+import { callSetupSeconds } from '../metrics.ts';
 import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
 import { Fork, type ForkOutcome, type RingStrategy } from './fork.ts';
@@ -104,7 +105,11 @@ export class Call {
   private offerInProgress = false;
   private legSeq = 0;
 
-  constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext }) {
+  /** performance.now() when the INVITE was received (set-up latency metrics). */
+  readonly receivedAt: number;
+
+  constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext; receivedAt?: number }) {
+    this.receivedAt = args.receivedAt ?? performance.now();
     this.id = args.id;
     this.tenantId = args.tenantId;
     this.direction = args.direction;
@@ -116,6 +121,7 @@ export class Call {
     this.startedAt = args.ctx.now();
     this.sides = { a: { leg: args.inbound, legId: `${this.id}-a`, party: args.caller }, b: undefined };
     args.ctx.registerDialog(this.inbound.dialog.key, this, 'a');
+    this.media.onError = (message) => this.ctx.log.warn({ callId: this.id }, message);
     const h = this.inbound.invite.headers;
     this.ctx.bus.emit('call.started', { callId: this.id, tenantId: this.tenantId, at: this.startedAt, direction: this.direction, caller: this.caller, callee: this.callee, sipCallId: h['call-id'] });
     this.ctx.bus.emit('leg.started', { callId: this.id, legId: `${this.id}-a`, at: this.startedAt, direction: 'inbound', party: this.caller, target: this.inbound.dialog.remoteTarget });
@@ -173,6 +179,7 @@ export class Call {
         const leg = new OutboundLeg(this.newLegId(), target, fromAddr, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
         this.ctx.bus.emit('leg.started', { callId: this.id, legId: leg.id, at: this.ctx.now(), direction: 'outbound', party: options.party, target: target.uri });
         leg.start({ body: offer }, events);
+        if (index === 0 && this.state === 'ringing') callSetupSeconds.observe({ phase: 'route' }, (performance.now() - this.receivedAt) / 1000);
         return leg;
       },
       onProvisional,
@@ -235,6 +242,7 @@ export class Call {
   }
 
   private async connect(leg: OutboundLeg, party: Party): Promise<void> {
+    const answeredAt = performance.now();
     this.sides.b = { leg, legId: leg.id, party };
     if (leg.dialog) this.ctx.registerDialog(leg.dialog.key, this, 'b');
     let answer: string;
@@ -260,7 +268,9 @@ export class Call {
     this.ctx.bus.emit('leg.answered', { callId: this.id, legId: `${this.id}-a`, at: now });
     this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: leg.id });
     void this.startRecording();
-    const acked = await this.inbound.answer({ body: answer, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
+    const answering = this.inbound.answer({ body: answer, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
+    callSetupSeconds.observe({ phase: 'answer' }, (performance.now() - answeredAt) / 1000);
+    const acked = await answering;
     if (!acked && this.ended) void leg.bye(); // ended before our 200 went out (a CANCEL while waiting for a PRACK)
     if (!acked && !this.ended && this.sides.a?.leg === this.inbound) {
       this.ctx.log.warn({ callId: this.id }, 'no ACK for our 200 OK: ending the call');

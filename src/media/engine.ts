@@ -88,6 +88,11 @@ export interface MediaEngineOptions {
    * minimum); shorter only for tests; 0 = send none (RTCP is still relayed while connected).
    */
   rtcpIntervalMs?: number;
+  /**
+   * RTP/RTCP socket pairs each worker keeps bound in advance, so createSession answers without
+   * waiting for binds — the one worker round trip left in a call's set-up (default 0).
+   */
+  spareEndpoints?: number;
 }
 
 export interface SessionInfo {
@@ -278,6 +283,7 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
         statsIntervalMs: options.statsIntervalMs ?? 0,
         promptDirs: options.promptDirs ?? [DEFAULT_PROMPT_DIR],
         rtcpIntervalMs: options.rtcpIntervalMs ?? 5000,
+        spareEndpoints: options.spareEndpoints ?? 0,
       };
       engine.slots.push({ index: i, init, backend: undefined as unknown as Backend, alive: false, sessions: new Set() });
     }

@@ -241,6 +241,11 @@ export interface WorkerInit {
   promptDirs?: string[];
   /** RTCP report interval where the worker terminates media (leg-rtcp.ts); default 5000, 0 = none. */
   rtcpIntervalMs?: number;
+  /**
+   * Endpoints (RTP/RTCP socket pairs) kept bound in advance so createSession answers without
+   * waiting for socket binds (default 0). Spares hold their ports (counted as in use).
+   */
+  spareEndpoints?: number;
 }
 
 /** Wire format on the worker's port. */

@@ -80,6 +80,10 @@ export class MediaWorkerCore {
   /** Recorder ticks and DTMF timeouts; runs only while `media` is not empty. */
   private featureTimer: NodeJS.Timeout | null = null;
   private library: PromptLibrary | null = null;
+  /** Endpoints bound in advance (init.spareEndpoints) so createSession does not wait for binds. */
+  private readonly spares: RelayEndpoint[] = [];
+  private replenishing = false;
+  private closed = false;
   /** Sessions not connected: the worker terminates their media and reports in RTCP itself. */
   private readonly terminated = new Map<string, RelaySession>();
   /** Polls the legs of `terminated` for due RTCP reports; runs only while it is not empty. */
@@ -95,6 +99,7 @@ export class MediaWorkerCore {
     this.sweepTimer.unref();
     this.statsTimer = init.statsIntervalMs > 0 ? setInterval(() => this.emit({ type: 'stats', stats: this.workerStats() }), init.statsIntervalMs) : null;
     this.statsTimer?.unref();
+    this.replenish();
     this.rtcpIntervalMs = init.rtcpIntervalMs ?? DEFAULT_RTCP_INTERVAL_MS;
   }
 
@@ -205,9 +210,39 @@ export class MediaWorkerCore {
     return s;
   }
 
+  /** A fresh endpoint: a spare bound in advance when there is one (no wait), else bound now. */
   private async allocateEndpoint(): Promise<RelayEndpoint> {
+    const spare = this.spares.pop();
+    if (spare !== undefined) {
+      spare.lastRtp = Date.now(); // its silence starts now, not when it was bound
+      this.replenish();
+      return spare;
+    }
+    return this.bindEndpoint();
+  }
+
+  private async bindEndpoint(): Promise<RelayEndpoint> {
     const { port, value } = await this.ports.allocate((p) => bindPair(p, this.init.host));
     return new RelayEndpoint(port, value[0], value[1], this.init);
+  }
+
+  /** Tops the spare pool up in the background; stops quietly when the ports run out. */
+  private replenish(): void {
+    if (this.replenishing || this.closed || this.spares.length >= (this.init.spareEndpoints ?? 0)) return;
+    this.replenishing = true;
+    void (async () => {
+      try {
+        while (!this.closed && this.spares.length < (this.init.spareEndpoints ?? 0)) {
+          const e = await this.bindEndpoint();
+          if (this.closed) this.closeEndpoint(e);
+          else this.spares.push(e);
+        }
+      } catch {
+        // no free ports (or a bind failed): the pool stays short; sessions bind on demand
+      } finally {
+        this.replenishing = false;
+      }
+    })();
   }
 
   private async createSession(id: string, options: SessionOptions): Promise<CreateSessionResult> {
@@ -345,6 +380,8 @@ export class MediaWorkerCore {
   }
 
   close(): void {
+    this.closed = true;
+    for (const e of this.spares.splice(0)) this.closeEndpoint(e);
     clearInterval(this.sweepTimer);
     if (this.rtcpTimer !== null) clearInterval(this.rtcpTimer);
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
