@@ -208,7 +208,8 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     },
     calls,
   });
-  const abort = async (): Promise<void> => {
+  // what start-up built, closed in reverse order (a failed start, and the end of stop())
+  const closeCore = async (): Promise<void> => {
     externalWrites.stop();
     keepalive?.stop();
     await sip.close();
@@ -229,7 +230,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     }
   } catch (e) {
     await control!?.close();
-    await abort();
+    await closeCore();
     throw e;
   }
   logger.info({ restoredRegistrations: restored, mediaAddress: media.address }, 'pbx started');
@@ -242,14 +243,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
       await control.close();
       // calls in progress get BYE/CANCEL while the stack still runs; their records are written
       await calls.stop();
-      externalWrites.stop();
-      keepalive?.stop();
-      await sip.close();
-      await media.close();
-      await records.stop();
-      location.stop();
-      limiter.stop();
-      services.close();
+      await closeCore();
       logger.info('pbx stopped');
     })());
 

@@ -9,7 +9,7 @@
 //   node --import tsx bench/calls-concurrent/run.ts [--steps 200,500,800,1000] [--duration 10]
 //        [--record true|false] [--workers 2] [--setup-rate 200] [--tools DIR]
 //   PBX_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the PBX (main thread and media workers).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SipFarm, type PlacedCall } from './sip-farm.ts';
+import { DEFAULT_TOOLS_DIR, buildInstruments, runJson } from '../rtp-instruments.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     record: { type: 'string', default: 'true' },
     workers: { type: 'string', default: '2' },
     'setup-rate': { type: 'string', default: '200' },
-    tools: { type: 'string', default: fileURLToPath(new URL('../../../shared/tools/rtp-load', import.meta.url)) },
+    tools: { type: 'string', default: DEFAULT_TOOLS_DIR },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -50,25 +51,6 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
 }
 
-function runJson(cmd: string, args: string[], timeoutMs: number, onStderr?: (s: string) => void): { child: ChildProcess; result: Promise<Record<string, number>> } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => onStderr?.(d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const result = new Promise<Record<string, number>>((resolve, reject) => {
-    child.on('exit', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>);
-      } catch (e) {
-        reject(new Error(`${cmd}: no JSON (${(e as Error).message}): ${out}`));
-      }
-    });
-  });
-  return { child, result };
-}
-
 async function metric(apiPort: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
@@ -78,7 +60,7 @@ async function metric(apiPort: number, name: string): Promise<number> {
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'calls-bench-'));
   const bin = join(tmp, 'bin');
-  execFileSync('make', ['-s', '-C', values.tools, `BIN=${bin}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  buildInstruments(values.tools, bin);
   const sipPort = await freePort();
   const apiPort = await freePort();
   const sinkPort = await freePort();

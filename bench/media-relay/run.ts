@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NgClient, deleteCall, pool, setupCall } from './ng.ts';
+import { DEFAULT_TOOLS_DIR, buildInstruments, runJson, withTimeout } from '../rtp-instruments.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     record: { type: 'boolean', default: false },
     // shared/ sits beside the repository (the team's checkout layout and CI's)
-    tools: { type: 'string', default: fileURLToPath(new URL('../../../shared/tools/rtp-load', import.meta.url)) },
+    tools: { type: 'string', default: DEFAULT_TOOLS_DIR },
     'port-min': { type: 'string', default: '30000' },
     'sink-port': { type: 'string', default: '29990' },
     // rtpengine: binary, ng control port and its RTP port range (apart from ours at --port-min)
@@ -55,45 +56,7 @@ const impls = values.impl.split(',') as Impl[];
 
 const tmp = mkdtempSync(join(tmpdir(), 'media-relay-bench-'));
 const bin = join(tmp, 'bin');
-execFileSync('make', ['-s', '-C', values.tools, `BIN=${bin}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
-
-function runJson(cmd: string, args: string[], timeoutMs: number, onStderr?: (s: string) => void): { child: ChildProcess; result: Promise<Record<string, number>> } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => onStderr?.(d.toString()));
-  const result = withTimeout(
-    new Promise<Record<string, number>>((resolve, reject) => {
-      child.on('exit', (code) => {
-        try {
-          resolve(JSON.parse(out.trim().split('\n').pop()!));
-        } catch {
-          reject(new Error(`${cmd} exited ${code} without JSON: ${out}`));
-        }
-      });
-    }),
-    timeoutMs,
-    cmd,
-  );
-  result.catch(() => child.kill('SIGKILL'));
-  return { child, result };
-}
+buildInstruments(values.tools, bin);
 
 interface HostMsg {
   op: string;

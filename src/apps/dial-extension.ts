@@ -5,6 +5,7 @@
 import type { Call } from '../calls/call.ts';
 import type { OutboundTarget } from '../calls/outbound-leg.ts';
 import type { DialableExtension } from '../directory/extension-lookup.ts';
+import { partyOf } from '../routing/route-call.ts';
 
 export interface DialExtensionArgs {
   extension: DialableExtension;
@@ -21,7 +22,7 @@ export async function dialExtension(call: Call, args: DialExtensionArgs): Promis
   const outcome = await call.dial(terminals, {
     strategy: extension.ringStrategy,
     timeoutS: extension.ringTimeoutS,
-    party: { number: extension.number, extensionId: extension.id, ...(extension.name ? { name: extension.name } : {}) },
+    party: partyOf(extension),
   });
   if (outcome.answered || call.isEnded) return;
   call.reject(outcome.status, outcome.reason, outcome.disposition, outcome.disposition === 'busy' || outcome.disposition === 'rejected' ? 'callee' : 'system');

@@ -16,9 +16,9 @@ import type { SipStack, StackIncomingRequest } from '../sip/stack.ts';
 import type { IncomingRequest } from '../sip/stack-api.ts';
 import { bareHost, formatHost, parseUri } from '../sip/uri.ts';
 import { dialogKey } from '../sip/dialog/dialog.ts';
-import type { ExtensionLookup } from '../directory/extension-lookup.ts';
+import type { DialableExtension, ExtensionLookup } from '../directory/extension-lookup.ts';
 import { dialExtension } from '../apps/dial-extension.ts';
-import { routeFromExtension } from '../routing/route-call.ts';
+import { partyOf, routeFromExtension } from '../routing/route-call.ts';
 import type { CallEventBus } from './call-events.ts';
 import { Call, type CallContext, type TransferTarget } from './call.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
@@ -130,42 +130,36 @@ export class CallControl implements LiveCalls {
   private async newCall(incoming: StackIncomingRequest): Promise<void> {
     const receivedAt = performance.now();
     const req = incoming.request;
-    if (this.stopping) return incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+    if (this.stopping) return void incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
     const from = parseUri(req.headers.from.uri);
-    if (!from) return incoming.respond(400, 'Bad From Header');
+    if (!from) return void incoming.respond(400, 'Bad From Header');
     const account = this.o.authenticator.authenticate(incoming, bareHost(from.host).toLowerCase());
     if (!account) return; // challenged (407), or refused
     const timer = decideSessionTimer(req, this.o.minSessionExpiresS);
-    if (timer.kind === 'too-small') return incoming.respond(422, 'Session Interval Too Small', { headers: { 'Min-SE': String(timer.minSe) } });
-    if (!req.content) return incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: '399 tspbx "an SDP offer in the INVITE is required"' } });
+    if (timer.kind === 'too-small') return void incoming.respond(422, 'Session Interval Too Small', { headers: { 'Min-SE': String(timer.minSe) } });
+    if (!req.content) return void incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: '399 tspbx "an SDP offer in the INVITE is required"' } });
     let offer;
     try {
       offer = CallMedia.parse(req.content, this.o.codecs);
     } catch (e) {
-      if (e instanceof UnacceptableSdpError) return incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${e.message.replace(/"/g, "'")}"` } });
+      if (e instanceof UnacceptableSdpError) return void incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${e.message.replace(/"/g, "'")}"` } });
       throw e;
     }
     const ruri = parseUri(req.uri);
-    const route = routeFromExtension(account.tenantId, ruri?.user ?? '', this.o.extensions);
-    if ('reject' in route) {
-      this.o.log.info({ from: account.user, to: ruri?.user, why: route.why }, 'call refused');
-      return incoming.respond(route.reject, route.reason);
+    const target = this.reachable(account.tenantId, ruri?.user ?? '', req.headers.to.uri);
+    if ('status' in target) {
+      if (target.why !== undefined) this.o.log.info({ from: account.user, to: ruri?.user, why: target.why }, 'call refused');
+      return void incoming.respond(target.status, target.reason);
     }
-    const callee = route.extension;
-    const busy = this.activeCallsOf(callee.id);
-    if (busy >= callee.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) {
-      return incoming.respond(486, 'Busy Here');
-    }
+    const { extension: callee, terminals } = target;
     const caller = this.o.extensions.byId(account.extensionId);
-    const terminals = this.terminalsOf(callee.id, callee.number, req.headers.to.uri);
-    if (terminals.length === 0) return incoming.respond(480, 'Temporarily Unavailable');
     let media: CallMedia;
     try {
       media = await CallMedia.create(this.o.engine, offer, { codecs: this.o.codecs, symmetric: this.o.symmetricRtp });
     } catch (e) {
       if (e instanceof PortsExhaustedError) {
         this.o.log.warn({ err: e.message }, 'no media ports: call refused');
-        return incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '5' } });
+        return void incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '5' } });
       }
       throw e;
     }
@@ -178,8 +172,8 @@ export class CallControl implements LiveCalls {
       id: randomUUID(),
       tenantId: account.tenantId,
       direction: 'internal',
-      caller: { number: account.user, extensionId: account.extensionId, ...(caller?.name ? { name: caller.name } : {}) },
-      callee: { number: callee.number, extensionId: callee.id, ...(callee.name ? { name: callee.name } : {}) },
+      caller: caller ? partyOf(caller) : { number: account.user, extensionId: account.extensionId },
+      callee: partyOf(callee),
       inbound,
       media,
       ctx: this.ctx,
@@ -224,19 +218,24 @@ export class CallControl implements LiveCalls {
 
   /** Where a REFER may send a call in the tenant: an extension with a free call slot and a registered terminal. */
   private transferTarget(tenantId: number, user: string, toUri: string): TransferTarget {
+    const t = this.reachable(tenantId, user, toUri);
+    if ('status' in t) return { status: t.status, reason: t.reason };
+    return { party: partyOf(t.extension), terminals: t.terminals, strategy: t.extension.ringStrategy, timeoutS: t.extension.ringTimeoutS };
+  }
+
+  /**
+   * The extension `user` dials in the tenant with its registered terminals, or what the caller
+   * hears instead: 404 (no such extension, `why` says so), 486 (its call limit), 480 (nothing registered).
+   */
+  private reachable(tenantId: number, user: string, toUri: string): { extension: DialableExtension; terminals: OutboundTarget[] } | { status: number; reason: string; why?: string } {
     const route = routeFromExtension(tenantId, user, this.o.extensions);
-    if ('reject' in route) return { status: route.reject, reason: route.reason };
-    const ext = route.extension;
-    const busy = this.activeCallsOf(ext.id);
-    if (busy >= ext.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
-    const terminals = this.terminalsOf(ext.id, ext.number, toUri);
+    if ('reject' in route) return { status: route.reject, reason: route.reason, why: route.why };
+    const extension = route.extension;
+    const busy = this.activeCallsOf(extension.id);
+    if (busy >= extension.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
+    const terminals = this.terminalsOf(extension.id, extension.number, toUri);
     if (terminals.length === 0) return { status: 480, reason: 'Temporarily Unavailable' };
-    return {
-      party: { number: ext.number, extensionId: ext.id, ...(ext.name ? { name: ext.name } : {}) },
-      terminals,
-      strategy: ext.ringStrategy,
-      timeoutS: ext.ringTimeoutS,
-    };
+    return { extension, terminals };
   }
 
   /** The extension's registered contacts as call targets (sent to where each registered from). */

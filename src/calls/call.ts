@@ -14,8 +14,9 @@ import type { Logger } from '../log.ts';
 import type { LegName } from '../media/media-protocol.ts';
 import type { NameAddr, SipRequest, SipResponse } from '../sip/message.ts';
 import type { Dialog, DialogTransport, SendOptions } from '../sip/dialog/dialog.ts';
-import type { StackIncomingRequest } from '../sip/stack.ts';
+import type { IncomingRequest } from '../sip/stack-api.ts';
 import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
+import { formatHost, parseUri } from '../sip/uri.ts';
 import { callSetupSeconds } from '../metrics.ts';
 import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
@@ -58,7 +59,7 @@ export interface DialOptions {
 
 export interface InDialogRequest {
   request: SipRequest;
-  respond: StackIncomingRequest['respond'];
+  respond: IncomingRequest['respond'];
 }
 
 /** One side of the call: its SIP leg, the id its records carry, and who it is. */
@@ -525,10 +526,8 @@ export class Call {
 
   /** The From URI a called party sees: a number at the domain the caller dialled. */
   private fromUriFor(number: string): string {
-    const to = this.inbound.invite.headers.to.uri;
-    const at = to.indexOf('@');
-    const host = at >= 0 ? to.slice(at + 1).split(/[;>?]/)[0] : 'localhost';
-    return `sip:${number}@${host}`;
+    const to = parseUri(this.inbound.invite.headers.to.uri);
+    return `sip:${number}@${to ? formatHost(to.host) : 'localhost'}`;
   }
 
   toLive(): LiveCall {

@@ -4,7 +4,6 @@
 // the ACK arrives (§13.3.1.4), and sends requests inside the dialog (BYE, re-INVITE, NOTIFY).
 import type { Peer, SipRequest, SipResponse } from '../sip/message.ts';
 import { newTag } from '../sip/random-id.ts';
-import { buildResponse } from '../sip/serialize.ts';
 import type { StackIncomingRequest } from '../sip/stack.ts';
 import { contactUri, Dialog, routeSetOf, type DialogTransport, type SendOptions } from '../sip/dialog/dialog.ts';
 import { hasOptionTag } from './sip-headers.ts';
@@ -90,8 +89,7 @@ export class InboundLeg {
     headers.Require = '100rel';
     headers.RSeq = String(rseq);
     const extras = { headers, toTag: this.dialog.localTag, body: opts.body, contentType };
-    this.incoming.respond(status, undefined, extras);
-    const response = buildResponse(this.invite, status, undefined, { ...extras, headers: lower(headers) });
+    const response = this.incoming.respond(status, undefined, extras);
     let settle!: () => void;
     const done = new Promise<void>((resolve) => (settle = resolve));
     const pending = { rseq, withSdp: opts.body !== undefined && opts.body !== '', pracked: false, timer: undefined as NodeJS.Timeout | undefined, done, settle: () => {} };
@@ -107,7 +105,7 @@ export class InboundLeg {
       if (this.finalSent || this.pendingPrack !== pending) return pending.settle();
       elapsed += interval;
       if (elapsed >= 64 * this.timers.T1) return pending.settle(); // never PRACKed: go on without it
-      this.transport.sendStateless(response, this.incoming.source);
+      if (response) this.transport.sendStateless(response, this.incoming.source);
       interval = Math.min(interval * 2, this.timers.T2);
       pending.timer = setTimeout(again, interval);
     };
@@ -149,8 +147,7 @@ export class InboundLeg {
     this.finalSent = true;
     const headers = { Contact: `<${this.dialog.contact}>`, ...opts.headers };
     const extras = { headers, toTag: this.dialog.localTag, body: opts.body, contentType: opts.contentType ?? (opts.body ? 'application/sdp' : undefined) };
-    this.incoming.respond(200, 'OK', extras);
-    const response = buildResponse(this.invite, 200, 'OK', { ...extras, headers: lower(headers) });
+    const response = this.incoming.respond(200, 'OK', extras);
     return new Promise((resolve) => {
       this.ackWaiters.push(resolve);
       let interval = this.timers.T1;
@@ -159,7 +156,7 @@ export class InboundLeg {
         if (this.acked) return;
         elapsed += interval;
         if (elapsed >= 64 * this.timers.T1) return this.settleAck(false);
-        this.transport.sendStateless(response, this.incoming.source);
+        if (response) this.transport.sendStateless(response, this.incoming.source);
         interval = Math.min(interval * 2, this.timers.T2);
         this.retransmit = setTimeout(again, interval);
       };
@@ -211,9 +208,9 @@ export class InboundLeg {
    * it can no longer come); meanwhile the 2xx keeps being retransmitted.
    */
   async bye(headers?: Record<string, string>): Promise<SipResponse> {
-    if (this.answered && !this.ackSettled) {
+    if (this.awaitingAck) {
       this.byeAfterAck = true;
-      await new Promise<void>((resolve) => this.ackWaiters.push(() => resolve()));
+      await this.ackSettledOrNow();
     }
     this.close();
     return this.dialog.request('BYE', { headers });
@@ -230,10 +227,4 @@ export class InboundLeg {
     this.pendingPrack?.settle();
     for (const w of this.ackWaiters.splice(0)) w(this.acked);
   }
-}
-
-function lower(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
-  return out;
 }

@@ -1,11 +1,11 @@
 // Reading the header values call control cares about (option tags, Reason, Session-Expires)
 // from parsed messages, where headers the parser does not know are plain comma-joined strings.
+import { optionTags } from '../sip/header-values.ts';
 
 /** True when a Supported/Require-style header lists `tag`. */
 export function hasOptionTag(value: unknown, tag: string): boolean {
-  if (typeof value !== 'string') return false;
   const want = tag.toLowerCase();
-  return value.split(',').some((t) => t.trim().toLowerCase() === want);
+  return optionTags(value).some((t) => t.toLowerCase() === want);
 }
 
 /** Session-Expires / Min-SE (RFC 4028): delta seconds and the refresher parameter. */

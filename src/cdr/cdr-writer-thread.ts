@@ -5,9 +5,8 @@
 // own connection (WAL: readers are never blocked, the registrar's writes wait at most for one
 // commit). `flush()` posts what is queued and waits — synchronously, in shared memory — until the
 // thread has committed it, so a read (API, CLI in the process, tests) sees every event published.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../worker-thread.ts';
 import type { Logger } from '../log.ts';
 import type { CallEventBus } from '../calls/call-events.ts';
 import { CDR_EVENTS, type CdrEvent } from './cdr-writer.ts';
@@ -47,16 +46,7 @@ export class ThreadedCdrWriter {
   static async start(o: ThreadedCdrWriterOptions): Promise<ThreadedCdrWriter> {
     const done = new SharedArrayBuffer(4);
     const workerData = { cdrWriter: { dataDir: o.dataDir, logLevel: o.logLevel, done } };
-    let worker: Worker;
-    if (workerEntry.pathname.endsWith('.ts')) {
-      // under tsx: .ts files load in a worker through tsx's require hook (as media workers do)
-      const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-      // (a parent run with --input-type=module would make the eval'd entry ESM, without require)
-      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      worker = new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(workerEntry))});`, { eval: true, workerData, execArgv });
-    } else {
-      worker = new Worker(workerEntry, { workerData });
-    }
+    const worker = startWorkerThread(workerEntry, workerData);
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);

@@ -5,10 +5,9 @@
 // sessions are reported ended ('worker-died') and a replacement takes over its port slice,
 // while the other workers keep relaying. Modelled on mediasoup's Worker/channel split.
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { availableParallelism, networkInterfaces } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../worker-thread.ts';
 import type {
   CollectDigitsArgs,
   CreateSessionResult,
@@ -162,15 +161,9 @@ class InThreadBackend implements Backend {
 
 const workerEntry = new URL('./media-worker.ts', import.meta.url);
 
-/** Starts media-worker.ts in a thread. Under tsx, .ts files load through tsx's require hook: ESM loader hooks do not reach worker threads on Node 20. */
+/** Starts media-worker.ts in a thread. */
 function spawnWorker(init: WorkerInit): Worker {
-  const workerData = { mediaWorker: init };
-  if (!workerEntry.pathname.endsWith('.ts')) return new Worker(workerEntry, { workerData });
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(workerEntry))});`;
-  // (a parent run with --input-type=module would make the eval'd entry ESM, without require)
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  return new Worker(code, { eval: true, workerData, execArgv });
+  return startWorkerThread(workerEntry, { mediaWorker: init });
 }
 
 /** The bind address when it is a real one; for 0.0.0.0 the first external IPv4 of this host (loopback if none). */

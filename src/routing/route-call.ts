@@ -2,6 +2,7 @@
 // tenant's own extensions and the only destinations its extensions; trunks, DIDs and the
 // number modes (switchboard, direct line, SIP-trunk hand-off) add their branches here.
 import type { DialableExtension, ExtensionLookup } from '../directory/extension-lookup.ts';
+import type { Party } from '../calls/call-events.ts';
 
 export type Route =
   | { app: 'dial-extension'; extension: DialableExtension }
@@ -25,4 +26,9 @@ export function normaliseDialled(user: string): string {
     s = user;
   }
   return s.replace(/[\s\-.()]/g, '');
+}
+
+/** An extension as a party of a call (records, the live view, From of the legs we place). */
+export function partyOf(extension: DialableExtension): Party {
+  return { number: extension.number, extensionId: extension.id, ...(extension.name ? { name: extension.name } : {}) };
 }

@@ -140,3 +140,12 @@ export function parseRouteEntry(value: string): { name?: string; uri: SipUri; pa
   const name = value.slice(0, lt).trim();
   return name.length > 0 ? { name, uri, params } : { uri, params };
 }
+
+/** The option tags of a Supported / Require / Unsupported value (trimmed, empty ones dropped). */
+export function optionTags(value: unknown): string[] {
+  if (typeof value !== 'string' || value.length === 0) return [];
+  return value
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0);
+}

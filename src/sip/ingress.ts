@@ -4,6 +4,7 @@
 import type { IncomingRequest, RequestHandler } from './stack-api.ts';
 import { blockedSourceDrops, sipScannerDropped } from '../metrics.ts';
 import { KNOWN_METHODS } from './message.ts';
+import { optionTags } from './header-values.ts';
 
 export interface SourceGuard {
   isBlocked(address: string): boolean;
@@ -51,11 +52,7 @@ export function createIngress(options: IngressOptions): RequestHandler {
 }
 
 function unsupportedRequirements(require: unknown, supported: ReadonlySet<string>): string[] {
-  if (typeof require !== 'string' || require.length === 0) return [];
-  return require
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0 && !supported.has(tag.toLowerCase()));
+  return optionTags(require).filter((tag) => !supported.has(tag.toLowerCase()));
 }
 
 /** OPTIONS: 200 with capabilities; a Server banner only when the operator configured one. */

@@ -49,6 +49,8 @@ export interface SipStackOptions {
 
 /** The IncomingRequest handed to the TU, with CANCEL awareness for INVITEs. */
 export interface StackIncomingRequest extends IncomingRequest {
+  /** As IncomingRequest.respond; returns the response sent (a TU that retransmits a 2xx itself needs it). */
+  respond(status: number, reason?: string, extra?: ResponseExtras): SipResponse | undefined;
   /** Registers a callback for a CANCEL of this INVITE (runs at most once; the stack then answers 487 if the TU did not). */
   onCancel(fn: () => void): void;
   readonly cancelled: boolean;
@@ -329,8 +331,10 @@ export class SipStack implements SipStackApi {
       request: req,
       source,
       respond: (status: number, reason?: string, extra?: ResponseExtras) => {
-        if (!tx || req.method === 'ACK') return; // nothing to answer (ACK)
-        this.sendVia(tx, buildResponse(req, status, reason, extra));
+        if (!tx || req.method === 'ACK') return undefined; // nothing to answer (ACK)
+        const res = buildResponse(req, status, reason, extra);
+        this.sendVia(tx, res);
+        return res;
       },
       onCancel: (fn) => {
         if (tx instanceof InviteServerTransaction) tx.onCancel = fn;

@@ -4,7 +4,7 @@ import { audioIndexOf } from './audio-line.ts';
 import { codecsOf, isAuxiliaryCodec, sameCodecName, type SdpCodec } from './codecs.ts';
 import { declineMedia } from './decline.ts';
 import { answerDirection, mediaDirectionOf } from './direction.ts';
-import { checkPort, localConnection, localOrigin } from './local-origin.ts';
+import { checkPort, localSession } from './local-origin.ts';
 import { SdpError } from './sdp-error.ts';
 import type { MediaDescription, SdpAttribute, SessionDescription } from './session-description.ts';
 import { DEFAULT_TELEPHONE_EVENTS, formatTelephoneEvents, parseTelephoneEvents } from './telephone-events.ts';
@@ -65,18 +65,8 @@ export function buildAnswerSdp(offer: SessionDescription, args: BuildAnswerArgs)
   attributes.push({ kind: 'direction', direction: answerDirection(mediaDirectionOf(offer, m)) });
 
   const audio: MediaDescription = { type: m.type, port: args.port, proto: m.proto, formats: chosen.map((c) => String(c.pt)), bandwidths: [], attributes };
-  return {
-    version: 0,
-    origin: localOrigin({ address: args.address, sessionId: args.sessionId, sessionVersion: args.sessionVersion, username: args.originUser }),
-    name: '-',
-    emails: [],
-    phones: [],
-    connection: localConnection(args.address),
-    bandwidths: [],
-    timings: [{ start: '0', stop: '0', repeats: [] }],
-    attributes: [],
-    media: offer.media.map((o, i) => (i === index ? audio : declineMedia(o))),
-  };
+  const origin = { address: args.address, sessionId: args.sessionId, sessionVersion: args.sessionVersion, username: args.originUser };
+  return localSession(origin, offer.media.map((o, i) => (i === index ? audio : declineMedia(o))));
 }
 
 /** The offered telephone-event at `rate`, narrowed to the events we handle; undefined when none is left. */

@@ -2,7 +2,7 @@
 // from an app: click-to-call, a callback, a call out of voicemail), one m=audio line over
 // RTP/AVP at our relay address.
 import { SdpError } from './sdp-error.ts';
-import { checkPort, localConnection, localOrigin } from './local-origin.ts';
+import { checkPort, localSession } from './local-origin.ts';
 import type { Direction, RtpmapAttribute, SdpAttribute, SessionDescription } from './session-description.ts';
 import { staticPayloadType } from './static-payload-types.ts';
 
@@ -60,16 +60,6 @@ export function buildOfferSdp(args: BuildOfferArgs): SessionDescription {
   }
   if (args.rtcpMux) attributes.push({ kind: 'rtcp-mux' });
   attributes.push({ kind: 'direction', direction: args.direction ?? 'sendrecv' });
-  return {
-    version: 0,
-    origin: localOrigin({ address: args.address, sessionId: args.sessionId, sessionVersion: args.sessionVersion, username: args.originUser }),
-    name: '-',
-    emails: [],
-    phones: [],
-    connection: localConnection(args.address),
-    bandwidths: [],
-    timings: [{ start: '0', stop: '0', repeats: [] }],
-    attributes: [],
-    media: [{ type: 'audio', port: args.port, proto: 'RTP/AVP', formats: args.codecs.map((c) => String(c.pt)), bandwidths: [], attributes }],
-  };
+  const origin = { address: args.address, sessionId: args.sessionId, sessionVersion: args.sessionVersion, username: args.originUser };
+  return localSession(origin, [{ type: 'audio', port: args.port, proto: 'RTP/AVP', formats: args.codecs.map((c) => String(c.pt)), bandwidths: [], attributes }]);
 }

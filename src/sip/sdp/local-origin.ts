@@ -3,7 +3,7 @@
 // control, so a wrong one is a bug there; it is still an SdpError, the module's one error.
 import { isIP } from 'node:net';
 import { SdpError } from './sdp-error.ts';
-import type { Connection, Origin } from './session-description.ts';
+import type { Connection, MediaDescription, Origin, SessionDescription } from './session-description.ts';
 
 /** The o= username the PBX writes unless told otherwise. */
 export const DEFAULT_ORIGIN_USER = 'tspbx';
@@ -40,6 +40,22 @@ export function localOrigin(args: LocalOriginArgs): Origin {
     netType: 'IN',
     addrType: addrTypeOf(args.address),
     address: args.address,
+  };
+}
+
+/** A description the PBX writes itself (offer or answer): our o= and c=, no timing, these media lines. */
+export function localSession(origin: LocalOriginArgs, media: MediaDescription[]): SessionDescription {
+  return {
+    version: 0,
+    origin: localOrigin(origin),
+    name: '-',
+    emails: [],
+    phones: [],
+    connection: localConnection(origin.address),
+    bandwidths: [],
+    timings: [{ start: '0', stop: '0', repeats: [] }],
+    attributes: [],
+    media,
   };
 }
 
