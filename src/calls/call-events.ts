@@ -5,7 +5,7 @@
 import type { Logger } from '../log.ts';
 
 /** Why a call or leg ended, as the call record shows it. */
-export type Disposition = 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected';
+export type Disposition = 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected' | 'blocked';
 
 /** Who ended it: the calling side, the called side, or the PBX (timeout, admin hang-up, shutdown, error). */
 export type HangupBy = 'caller' | 'callee' | 'system';

@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { tenant } from '../tenancy/schema.ts';
 
-export const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'cancelled', 'failed', 'rejected'] as const;
+/** 'blocked': refused by the number's caller blacklist (R-BASIC-2). */
+export const DISPOSITIONS = ['answered', 'busy', 'no-answer', 'cancelled', 'failed', 'rejected', 'blocked'] as const;
 export const HANGUP_BY = ['caller', 'callee', 'system'] as const;
 export const RECORDING_STATUSES = ['recording', 'complete', 'deleted', 'failed'] as const;
 
@@ -61,6 +62,10 @@ export const callLeg = sqliteTable(
     extensionId: integer('extension_id'),
     name: text('name'),
     target: text('target').notNull(),
+    /** The leg rang a PSTN terminal of an extension or a direct line (a forwarded call, R-BILL-2). */
+    forwarded: integer('forwarded', { mode: 'boolean' }).notNull().default(false),
+    /** The trunk the leg went through or came in on. */
+    trunkId: integer('trunk_id'),
     startedAt: integer('started_at').notNull(),
     answeredAt: integer('answered_at'),
     endedAt: integer('ended_at'),

@@ -2,6 +2,7 @@
 // an error that names its path. Keys are snake_case throughout. Defaults live in the schema,
 // so an empty document yields the embedded default (see defaults.ts).
 import { z } from 'zod';
+import { tenantSettingsSchema } from '../tenancy/tenant-settings.ts';
 
 /** 0 means "any free port" (tests use it); real deployments use 1..65535. */
 const port = z.number().int().min(0).max(65535);
@@ -24,6 +25,105 @@ export const extensionNumber = z
 
 export const ringStrategy = z.enum(['sequential', 'simultaneous']);
 
+const asString = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+/** A telephone number as written by people: digits with an optional leading +. */
+export const phoneNumber = z.preprocess(asString, z.string().regex(/^\+?[0-9]{3,20}$/, 'must be a phone number: digits, optionally starting with +'));
+/** Digits (a prefix or a whole number) for black/white lists. */
+export const digitPattern = z.preprocess(asString, z.string().regex(/^\+?[0-9]{1,20}$/, 'must be digits'));
+/** Blacklist entry: a whole number ("13812345678") or a prefix ending in * ("0755*"). */
+export const blacklistEntry = z.preprocess(asString, z.string().regex(/^\+?[0-9]{1,20}\*?$/, 'must be a number, or a prefix ending in * (0755*)'));
+
+export const numberMode = z.enum(['switchboard', 'direct', 'sipTrunk']);
+
+/** A number (DID) the tenant owns and how its calls are handled. */
+export const numberDecl = z
+  .object({
+    /** E.164 (+8610…) or national (010…); stored as E.164. */
+    number: phoneNumber,
+    mode: numberMode,
+    /** The tenant's main number: outbound calls of its extensions show it (one per tenant). */
+    main: z.boolean().default(false),
+    /** WAV greeting (8 kHz mono recommended); default: the built-in welcome prompt. */
+    greeting: z.string().min(1).optional(),
+    blacklist: z.array(blacklistEntry).default([]),
+    /** What a blacklisted caller gets. */
+    block_action: z.enum(['busy', 'announcement', 'drop']).default('busy'),
+    /** direct mode: 1–3 terminals, each a device account (an extension of the tenant) or a PSTN number. */
+    terminals: z
+      .array(z.union([z.object({ extension: z.preprocess(asString, extensionNumber) }).strict(), z.object({ pstn: phoneNumber }).strict()]))
+      .max(3)
+      .default([]),
+    ring_strategy: ringStrategy.default('sequential'),
+    ring_timeout_s: z.number().int().min(5).max(300).default(20),
+    /** sipTrunk mode: the tenant's PBX (a trunk of kind pbx) and the purchased concurrent calls (0 = no limit). */
+    trunk: z.string().min(1).optional(),
+    max_calls: z.number().int().min(0).max(10_000).default(0),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    if (n.mode === 'direct' && n.terminals.length === 0) ctx.addIssue({ code: 'custom', path: ['terminals'], message: 'a direct-line number needs 1 to 3 terminals' });
+    if (n.mode !== 'direct' && n.terminals.length > 0) ctx.addIssue({ code: 'custom', path: ['terminals'], message: 'only direct-line numbers have terminals' });
+    if (n.mode === 'sipTrunk' && n.trunk === undefined) ctx.addIssue({ code: 'custom', path: ['trunk'], message: 'a sipTrunk number needs the trunk (kind pbx) its calls go to' });
+  });
+
+const trunkName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'must start with a letter and use letters, digits, . _ - (max 63)');
+
+/** A carrier trunk, an IAD gateway or a tenant's own PBX. */
+export const trunkDecl = z
+  .object({
+    name: trunkName,
+    kind: z.enum(['carrier', 'gateway', 'pbx']),
+    /** Owning tenant (gateway, pbx); carriers are shared. */
+    tenant: z.string().min(1).optional(),
+    host: host,
+    port: z.number().int().min(1).max(65535).default(5060),
+    transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+    /** Outbound REGISTER to the trunk with username/password. */
+    register: z.boolean().default(false),
+    register_expires_s: z.number().int().min(60).max(86_400).default(3600),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** How calls from the trunk are recognised: source address, or digest credentials it presents. */
+    inbound_auth: z.enum(['ip', 'digest']).default('ip'),
+    inbound_username: z.string().min(1).optional(),
+    inbound_password: z.string().min(8).optional(),
+    /** Further source addresses accepted for inbound_auth ip (the host's own always is). */
+    addresses: z.array(host).default([]),
+    max_calls: z.number().int().min(0).max(100_000).default(0),
+    codecs: z.array(z.enum(['PCMA', 'PCMU', 'G722', 'G729', 'opus', 'telephone-event'])).min(1).optional(),
+    called_format: z.enum(['e164', 'national', 'international00']).default('national'),
+    caller_id_format: z.enum(['e164', 'national', 'international00']).default('national'),
+    caller_id_header: z.enum(['from', 'pai', 'both']).default('both'),
+    diversion: z.boolean().default(false),
+    /** Regex rewrites of the called number, in order, after formatting: { match: '^0086', replace: '00' }. */
+    rewrite: z
+      .array(
+        z
+          .object({
+            match: z.string().min(1).refine((r) => {
+              try {
+                new RegExp(r);
+                return true;
+              } catch {
+                return false;
+              }
+            }, 'must be a valid regular expression'),
+            replace: z.string(),
+          })
+          .strict(),
+      )
+      .default([]),
+    priority: z.number().int().min(0).max(10_000).default(100),
+    country_code: z.string().regex(/^[1-9][0-9]{0,2}$/).default('86'),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.register && (t.username === undefined || t.password === undefined)) ctx.addIssue({ code: 'custom', path: ['register'], message: 'register needs username and password' });
+    if (t.inbound_auth === 'digest' && (t.inbound_username === undefined || t.inbound_password === undefined)) ctx.addIssue({ code: 'custom', path: ['inbound_auth'], message: 'inbound_auth digest needs inbound_username and inbound_password' });
+    if (t.kind !== 'carrier' && t.tenant === undefined) ctx.addIssue({ code: 'custom', path: ['tenant'], message: `a ${t.kind} trunk belongs to a tenant` });
+  });
+
 export const extensionDecl = z
   .object({
     number: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), extensionNumber),
@@ -34,6 +134,14 @@ export const extensionDecl = z
     ring_timeout_s: z.number().int().min(5).max(300).default(20),
     max_concurrent_calls: z.number().int().min(1).max(100).default(2),
     voicemail: z.boolean().default(true),
+    /** PSTN numbers rung with the registered phones (an employee's mobile); phones + these ≤ max_terminals. */
+    pstn_terminals: z.array(phoneNumber).max(3).default([]),
+    /** Outbound whitelist / blacklist: prefixes of outside numbers (national form) this extension may / may not dial. */
+    outbound_allow: z.array(digitPattern).default([]),
+    outbound_deny: z.array(digitPattern).default([]),
+    /** Which extensions of the tenant may call this one (R-VAS-4): extension numbers or prefixes. */
+    callers_allow: z.array(digitPattern).default([]),
+    callers_deny: z.array(digitPattern).default([]),
   })
   .strict();
 
@@ -62,7 +170,9 @@ export const tenantDecl = z
     domain: sipDomain.optional(),
     default: z.boolean().default(false),
     ...tenantCallSettings,
+    ...tenantSettingsSchema.shape,
     extensions: z.array(extensionDecl).default([]),
+    numbers: z.array(numberDecl).default([]),
   })
   .strict();
 
@@ -179,6 +289,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     api: listener({ enabled: true, host: '127.0.0.1', port: 8080 }),
+    trunks: z.array(trunkDecl).default([]),
     tenants: z.array(tenantDecl).default([]),
   })
   .strict();
@@ -189,3 +300,5 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type TenantDecl = z.output<typeof tenantDecl>;
 export type ExtensionDecl = z.output<typeof extensionDecl>;
+export type NumberDecl = z.output<typeof numberDecl>;
+export type TrunkDecl = z.output<typeof trunkDecl>;

@@ -6,3 +6,7 @@ export { blockedSource } from '../security/schema.ts';
 export { apiToken } from '../auth/schema.ts';
 export { auditLog } from '../audit/schema.ts';
 export { call, callLeg, recording } from '../cdr/schema.ts';
+export { trunk } from '../trunks/schema.ts';
+export { didNumber, numberBlock } from '../numbers/schema.ts';
+export { terminal } from '../directory/terminal-schema.ts';
+export { extensionCallRule } from '../directory/call-rule-schema.ts';

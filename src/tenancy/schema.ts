@@ -16,6 +16,8 @@ export const tenant = sqliteTable(
     recordingEnabled: integer('recording_enabled', { mode: 'boolean' }).notNull().default(true),
     /** Recordings older than this are deleted by the retention job (src/cdr/retention.ts). */
     recordingRetentionDays: integer('recording_retention_days').notNull().default(183),
+    /** JSON of TenantSettings (tenant-settings.ts): operator, service hours, IVR, dial plan. */
+    settings: text('settings').notNull().default('{}'),
     createdAt: integer('created_at').notNull(), // ms since epoch
   },
   (t) => [uniqueIndex('tenant_one_default').on(t.isDefault).where(sql`${t.isDefault} = 1`)],
