@@ -88,3 +88,17 @@ export const callSetupSeconds = new Histogram({
   buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
   registers: [registry],
 });
+
+export const trunkCalls = new Gauge({
+  name: 'pbx_trunk_calls',
+  help: 'Calls in progress through each trunk',
+  labelNames: ['trunk'] as const,
+  registers: [registry],
+});
+
+export const callsRefused = new Counter({
+  name: 'pbx_calls_refused_total',
+  help: 'New calls refused by routing, by reason (blacklisted, unknown_number, trunk_limit, number_limit, permission, no_trunk)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});

@@ -15,6 +15,9 @@ import { SdpError } from '../sip/sdp/sdp-error.ts';
 import { serializeSdp } from '../sip/sdp/serialize-sdp.ts';
 import type { Direction, SessionDescription } from '../sip/sdp/session-description.ts';
 import { newSessionId } from '../sip/sdp/session-id.ts';
+import { buildAnswerSdp } from '../sip/sdp/build-answer.ts';
+import { codecsOf, isAuxiliaryCodec } from '../sip/sdp/codecs.ts';
+import { audioMediaOf } from '../sip/sdp/audio-line.ts';
 
 /** SDP we cannot use: the caller answers 488 Not Acceptable Here with this text. */
 export class UnacceptableSdpError extends Error {
@@ -131,7 +134,40 @@ export class CallMedia {
   /** Our last description toward `leg` again (a re-INVITE without SDP asks for it). */
   currentToward(leg: LegName): string | undefined {
     const from = this.sides[other(leg)].desc;
-    return from === undefined ? undefined : this.anchoredFor(leg, from);
+    if (from === undefined) return leg === 'a' ? this.localAnswer : undefined;
+    return this.anchoredFor(leg, from);
+  }
+
+  /** The SDP the PBX answered the caller with itself (an IVR), until a called side is connected. */
+  private localAnswer: string | undefined;
+
+  /**
+   * The PBX answers the caller itself (switchboard greeting, announcements): our answer picks
+   * one voice codec the engine plays and records (G.711) plus telephone-event. The caller's side
+   * is narrowed to what was agreed, so a called side dialled later is offered exactly that codec
+   * and the relay never needs to transcode. Throws UnacceptableSdpError when nothing fits.
+   */
+  answerLocally(): string {
+    const offer = this.sides.a.desc;
+    if (offer === undefined) throw new Error('no offer from the caller');
+    const side = this.sides.a;
+    const answer = buildAnswerSdp(offer, {
+      address: this.session.address,
+      port: this.session.a.port,
+      supported: ['PCMA', 'PCMU', 'telephone-event'],
+      sessionId: side.sessionId,
+      sessionVersion: side.version++,
+    });
+    const audio = answer === null ? undefined : audioMediaOf(answer);
+    const voice = audio === undefined ? undefined : codecsOf(audio).find((c) => !isAuxiliaryCodec(c.name));
+    if (answer === null || voice === undefined) throw new UnacceptableSdpError('no G.711 codec in the offer (the PBX answers with PCMA or PCMU)');
+    const agreed = filterCodecs(offer, [voice.name, 'telephone-event']);
+    if (agreed !== null) {
+      side.desc = agreed;
+      this.apply('a', legConfigOf(agreed));
+    }
+    this.localAnswer = serializeSdp(answer);
+    return this.localAnswer;
   }
 
   /** Whether a side declared RFC 4733 telephone-event (then DTMF from SIP INFO is sent to it as RTP events). */

@@ -25,6 +25,8 @@ import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { LiveCall, LiveCallState } from './live-calls.ts';
 import { handleRefer } from './call-transfer.ts';
+import { CallPrompts, type CollectOptions, type PlayOutcome } from './call-prompts.ts';
+import type { PlayArgs } from '../media/media-protocol.ts';
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound';
 
@@ -55,6 +57,8 @@ export interface CallContext {
 export interface DialOptions {
   strategy: RingStrategy;
   timeoutS: number;
+  /** While ringing an answered caller (after an IVR), play this to the caller (ringback). */
+  ringback?: PlayArgs;
 }
 
 export interface InDialogRequest {
@@ -105,6 +109,10 @@ export class Call {
   /** A re-INVITE/UPDATE/transfer is changing the media: another one gets 491 (RFC 3261 §14.2). */
   private offerInProgress = false;
   private legSeq = 0;
+  /** Set once the PBX answered the caller itself (an IVR): prompts and digits. */
+  private promptChannel: CallPrompts | undefined;
+  /** The caller was answered by the PBX before any called side (records: answered once). */
+  private answeredLocally = false;
 
   /** performance.now() when the INVITE was received (set-up latency metrics). */
   readonly receivedAt: number;
@@ -157,8 +165,10 @@ export class Call {
     if (this.ended) return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
     const fork = this.ring(targets, options, this.caller, this.media.offerToward('b'), (leg, r) => void this.onProvisional(leg, r));
     this.fork = fork;
+    const ringback = this.promptChannel !== undefined && options.ringback !== undefined ? this.promptChannel.play({ ...options.ringback, loop: true }) : undefined;
     const outcome = await fork.outcome;
     this.fork = undefined;
+    if (ringback !== undefined && !outcome.answered) await this.promptChannel?.stopPlaying();
     if (!outcome.answered) return outcome;
     if (this.ended) {
       void outcome.leg.bye();
@@ -197,6 +207,79 @@ export class Call {
         });
       },
     });
+  }
+
+  // ------------------------------------------------------------------ the PBX as an endpoint (IVR)
+
+  /**
+   * Answers the caller with the PBX's own media (greeting, menu). Resolves false when the call
+   * is gone or the caller never ACKed. Digits are collected from then on.
+   */
+  async answer(): Promise<boolean> {
+    if (this.ended || this.inbound.isFinal) return !this.ended && this.inbound.isAnswered;
+    let sdp: string;
+    try {
+      sdp = this.media.answerLocally();
+    } catch (e) {
+      this.reject(488, 'Not Acceptable Here', 'failed', 'system', { Warning: `399 tspbx "${(e as Error).message.replace(/"/g, "'")}"` });
+      return false;
+    }
+    const prompts = new CallPrompts(this.media.engine, this.media.sessionId);
+    this.promptChannel = prompts;
+    const listening = prompts.listen().catch((e: unknown) => this.ctx.log.warn({ callId: this.id, err: (e as Error).message }, 'digit detection did not start'));
+    const now = this.ctx.now();
+    this.answeredAt = now;
+    this.answeredLocally = true;
+    this.state = 'answered';
+    this.ctx.bus.emit('leg.answered', { callId: this.id, legId: `${this.id}-a`, at: now });
+    this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: `${this.id}-a` });
+    const acked = await this.inbound.answer({ body: sdp, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
+    await listening;
+    if (!acked && !this.ended) {
+      this.ctx.log.warn({ callId: this.id }, 'no ACK for our 200 OK: ending the call');
+      void this.inbound.bye();
+      await this.finish({ disposition: 'failed', hangupBy: 'system', sipCode: 408, reason: 'no ACK from the caller' });
+    }
+    return acked && !this.ended;
+  }
+
+  /** Plays to the answered caller (see CallPrompts.play). */
+  async play(args: PlayArgs): Promise<PlayOutcome> {
+    if (this.promptChannel === undefined) throw new Error('play before answer');
+    try {
+      return await this.promptChannel.play(args);
+    } catch (e) {
+      this.ctx.log.warn({ callId: this.id, err: (e as Error).message }, 'prompt not played');
+      return this.ended ? 'ended' : 'finished';
+    }
+  }
+
+  /** Collects digits from the answered caller (see CallPrompts.collect). */
+  collect(o: CollectOptions): Promise<string> {
+    if (this.promptChannel === undefined) throw new Error('collect before answer');
+    return this.promptChannel.collect(o);
+  }
+
+  /** Forgets digits pressed so far. */
+  clearDigits(): void {
+    this.promptChannel?.clearDigits();
+  }
+
+  /** Media events of the call's session, routed here by call control. */
+  get prompts(): CallPrompts | undefined {
+    return this.promptChannel;
+  }
+
+  /** Ends a call the PBX answered itself (after an announcement): BYE, with how the record should read. */
+  async end(reason: string, disposition: Disposition = 'answered'): Promise<void> {
+    if (this.ended) return;
+    if (!this.inbound.isAnswered) {
+      this.reject(480, 'Temporarily Unavailable', disposition === 'answered' ? 'failed' : disposition, 'system');
+      return;
+    }
+    void this.sides.a?.leg.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    void this.sides.b?.leg.bye({ Reason: `SIP;cause=200;text="${reason}"` });
+    await this.finish({ disposition, hangupBy: 'system', sipCode: 200, reason });
   }
 
   /** Refuses the call (nothing answered): a final response to the caller, the call ends. */
@@ -263,12 +346,22 @@ export class Call {
       return;
     }
     const now = this.ctx.now();
-    this.answeredAt = now;
     this.state = 'answered';
     this.ctx.bus.emit('leg.answered', { callId: this.id, legId: leg.id, at: now });
+    void this.startRecording();
+    if (this.answeredLocally) {
+      // the caller has been talking to the PBX (IVR): only the prompts stop, no new answer
+      const prompts = this.promptChannel;
+      this.promptChannel = undefined;
+      await prompts?.stopPlaying();
+      prompts?.close();
+      void this.media.engine.stopDigits(this.media.sessionId, 'a').catch(() => undefined);
+      callSetupSeconds.observe({ phase: 'answer' }, (performance.now() - answeredAt) / 1000);
+      return;
+    }
+    this.answeredAt = now;
     this.ctx.bus.emit('leg.answered', { callId: this.id, legId: `${this.id}-a`, at: now });
     this.ctx.bus.emit('call.answered', { callId: this.id, at: now, legId: leg.id });
-    void this.startRecording();
     const answering = this.inbound.answer({ body: answer, headers: { Allow: ALLOW, Supported: 'replaces, timer', ...this.extraAnswerHeaders } });
     callSetupSeconds.observe({ phase: 'answer' }, (performance.now() - answeredAt) / 1000);
     const acked = await answering;
@@ -442,6 +535,12 @@ export class Call {
     const r = req.request;
     const parsed = parseDtmfInfo(typeof r.headers['content-type'] === 'string' ? r.headers['content-type'] : '', r.content);
     const dtmf = parsed.ok ? parsed.dtmf : undefined;
+    if (dtmf !== undefined && side === 'a' && this.promptChannel !== undefined) {
+      // the caller talks to the PBX (IVR): the digit is input, not something to pass on
+      req.respond(200, 'OK');
+      this.promptChannel.onDigit(dtmf.digit);
+      return;
+    }
     if (dtmf !== undefined && this.media.hasTelephoneEvent(otherSide)) {
       req.respond(200, 'OK');
       try {
@@ -500,6 +599,7 @@ export class Call {
     this.state = 'ending';
     this.disposition = end.disposition;
     this.fork?.cancel();
+    this.promptChannel?.close();
     this.inbound.close();
     const now = this.ctx.now();
     const legEnd = { at: now, disposition: end.disposition, hangupBy: end.hangupBy, ...(end.sipCode === undefined ? {} : { sipCode: end.sipCode }), ...(end.reason === undefined ? {} : { reason: end.reason }) };

@@ -1,0 +1,119 @@
+// The PBX talking to the caller itself (switchboard greeting, announcements): prompts played to
+// the caller's side and the digits it presses. Digits pressed while a prompt plays are kept
+// (barge-in: "dial the extension" works during the greeting), from RFC 4733, in-band tones or
+// SIP INFO alike. Every wait ends when the call does, so an app never hangs on a gone caller.
+import type { MediaEngine } from '../media/engine.ts';
+import type { DtmfEvent, PlayArgs, PlayDoneEvent } from '../media/media-protocol.ts';
+
+export type PlayOutcome = PlayDoneEvent['reason'] | 'ended';
+
+export interface CollectOptions {
+  /** Stop after this many digits. */
+  maxDigits: number;
+  /** Nothing pressed within this → '' (ms). */
+  firstDigitMs: number;
+  /** Gap after a digit that ends the number (ms). */
+  interDigitMs: number;
+  /** Digits that end the number at once and are not part of it ('#'). */
+  terminators?: string;
+}
+
+export class CallPrompts {
+  private readonly digits: string[] = [];
+  private readonly plays = new Map<number, (r: PlayOutcome) => void>();
+  private digitWaiter: (() => void) | undefined;
+  private listening = false;
+  private closed = false;
+
+  constructor(
+    private readonly engine: MediaEngine,
+    private readonly sessionId: string,
+  ) {}
+
+  /** Starts digit detection on the caller's side (RFC 4733 and in-band tones). */
+  async listen(): Promise<void> {
+    if (this.listening || this.closed) return;
+    this.listening = true;
+    await this.engine.collectDigits(this.sessionId, 'a', { inband: true });
+  }
+
+  /** Plays to the caller; resolves when it ends. With `interruptible`, a digit ends it (and is kept). */
+  async play(args: PlayArgs): Promise<PlayOutcome> {
+    if (this.closed) return 'ended';
+    if (args.interruptible && this.digits.length > 0) return 'interrupted';
+    const { playId } = await this.engine.play(this.sessionId, 'a', args);
+    if (this.closed) return 'ended';
+    return new Promise((resolve) => this.plays.set(playId, resolve));
+  }
+
+  /** Stops whatever plays to the caller (a called side answered). */
+  async stopPlaying(): Promise<void> {
+    if (this.closed || this.plays.size === 0) return;
+    await this.engine.stopPlay(this.sessionId, 'a').catch(() => 0);
+  }
+
+  /** Collects a number the caller presses (digits already pressed count). '' when nothing came. */
+  async collect(o: CollectOptions): Promise<string> {
+    let got = '';
+    let deadline = o.firstDigitMs;
+    for (;;) {
+      const d = this.digits.shift() ?? (await this.nextDigit(deadline));
+      if (d === undefined) return got;
+      if (o.terminators?.includes(d)) return got;
+      got += d;
+      if (got.length >= o.maxDigits) return got;
+      deadline = o.interDigitMs;
+    }
+  }
+
+  /** Forgets digits pressed so far (before a new question). */
+  clearDigits(): void {
+    this.digits.length = 0;
+  }
+
+  private nextDigit(ms: number): Promise<string | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.digitWaiter = undefined;
+        resolve(undefined);
+      }, ms);
+      this.digitWaiter = () => {
+        clearTimeout(timer);
+        this.digitWaiter = undefined;
+        resolve(this.digits.shift());
+      };
+    });
+  }
+
+  /** A digit from the media engine or from SIP INFO. */
+  onDigit(digit: string): void {
+    if (this.closed) return;
+    this.digits.push(digit);
+    this.digitWaiter?.();
+  }
+
+  onDtmf(e: DtmfEvent): void {
+    if (e.leg === 'a') this.onDigit(e.digit);
+  }
+
+  onPlayDone(e: PlayDoneEvent): void {
+    const resolve = this.plays.get(e.playId);
+    if (resolve === undefined) return;
+    this.plays.delete(e.playId);
+    resolve(e.reason);
+  }
+
+  /** The call ended (or a called side took over): every wait resolves now. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const resolve of this.plays.values()) resolve('ended');
+    this.plays.clear();
+    this.digitWaiter?.();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
