@@ -37,6 +37,7 @@ beep||
 outside-hours|We are closed. You have reached us outside service hours.|现在是非工作时间。
 invalid-extension|The extension you dialed is invalid.|您拨打的分机号不存在。
 goodbye|Goodbye.|再见。
+not-available|The number you dialed is not available.|您拨打的号码暂时无法接通。
 digit-0|zero|零
 digit-1|one|一
 digit-2|two|二
