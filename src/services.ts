@@ -13,6 +13,10 @@ import { SqliteBlockStore, BlockAdmin } from './security/block-store.ts';
 import { TokenService } from './auth/token-service.ts';
 import { CdrService } from './cdr/cdr-service.ts';
 import { applyConfig, type ApplyReport } from './config/apply.ts';
+import { TrunkService } from './trunks/trunk-service.ts';
+import { NumberService } from './numbers/number-service.ts';
+import { TerminalService } from './directory/terminal-service.ts';
+import { CallRuleService } from './directory/call-rule-service.ts';
 
 export interface Services {
   db: PbxDb;
@@ -25,6 +29,10 @@ export interface Services {
   blockStore: SqliteBlockStore;
   blocks: BlockAdmin;
   cdrs: CdrService;
+  trunks: TrunkService;
+  numbers: NumberService;
+  terminals: TerminalService;
+  callRules: CallRuleService;
   close(): void;
 }
 
@@ -37,6 +45,7 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
   const now = opts.now ?? Date.now;
   const audit = new AuditLog(db, now);
   const blockStore = new SqliteBlockStore(db, now);
+  const terminals = new TerminalService(db, audit, now);
   const services: Services = {
     db,
     audit,
@@ -48,6 +57,10 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     blockStore,
     blocks: new BlockAdmin(blockStore, audit),
     cdrs: new CdrService(db),
+    trunks: new TrunkService(db, audit, now),
+    numbers: new NumberService(db, audit, terminals, now),
+    terminals,
+    callRules: new CallRuleService(db, audit, now),
     close: () => {
       services.bindings.flush();
       db.close();

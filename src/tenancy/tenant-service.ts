@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { ConfigManagedError, ConflictError, InvalidError, NotFoundError, isUniqueViolation } from '../errors.ts';
 import { sipDomain, tenantName } from '../config/schema.ts';
 import { tenant, type TenantRow } from './schema.ts';
+import { parseTenantSettings, tenantSettingsSchema, type TenantSettings } from './tenant-settings.ts';
 
 export interface Tenant {
   id: number;
@@ -33,6 +34,14 @@ export interface RecordingPolicy {
   enabled: boolean;
   retentionDays: number;
 }
+
+/**
+ * A change of call settings: the keys given replace the stored ones (service_hours, ivr and
+ * international merge key by key); null removes a key (back to its default).
+ */
+export type TenantSettingsPatch = {
+  [K in keyof TenantSettings]?: (TenantSettings[K] extends readonly unknown[] ? TenantSettings[K] : TenantSettings[K] extends object ? Partial<TenantSettings[K]> : TenantSettings[K]) | null;
+};
 
 export const RETENTION_DAYS = { min: 1, max: 3650, default: 183 } as const;
 
@@ -173,6 +182,62 @@ export class TenantService {
     this.db.orm.update(tenant).set(set).where(eq(tenant.id, t.id)).run();
     this.audit.record({ actor, action: 'tenant.update', target: t.name, tenantId: t.id, detail: set });
     return this.get(t.id)!;
+  }
+
+  /** The tenant's call settings (tenant-settings.ts), defaults filled in. */
+  settings(ref: string | number): TenantSettings {
+    const t = this.resolve(ref);
+    return parseTenantSettings(this.storedSettings(t.id));
+  }
+
+  /**
+   * Changes call settings: merged onto the stored ones and checked whole with the config's
+   * rules; outbound trunks must be carrier trunks, the operator an extension of the tenant.
+   * Config-declared tenants are refused.
+   */
+  updateSettings(ref: string | number, patch: TenantSettingsPatch, actor = 'system'): TenantSettings {
+    const t = this.resolve(ref);
+    if (t.configManaged) throw new ConfigManagedError(`tenant ${t.name}`);
+    let stored: Record<string, unknown> = {};
+    try {
+      const raw: unknown = JSON.parse(this.storedSettings(t.id));
+      if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) stored = raw as Record<string, unknown>;
+    } catch {
+      stored = {};
+    }
+    const merged: Record<string, unknown> = { ...stored };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      if (v === null) delete merged[k];
+      else if (typeof v === 'object' && !Array.isArray(v)) {
+        const cur = merged[k];
+        merged[k] = { ...(cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : {}), ...v };
+      } else merged[k] = v;
+    }
+    const r = tenantSettingsSchema.safeParse(merged);
+    if (!r.success) {
+      const msgs = r.error.issues.map((i) => {
+        if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${[...i.path.map(String), k].join('.')}: unknown setting`).join('; ');
+        const path = i.path.map(String).join('.');
+        return path ? `${path}: ${i.message}` : i.message;
+      });
+      throw new InvalidError(`settings of tenant ${t.name}: ${msgs.join('; ')}`);
+    }
+    const s = this.db.sqlite;
+    for (const name of r.data.outbound_trunks) {
+      const kind = s.prepare<[string], string>('SELECT kind FROM trunk WHERE name = ?').pluck().get(name);
+      if (kind === undefined) throw new InvalidError(`settings of tenant ${t.name}: outbound trunk ${name} does not exist`);
+      if (kind !== 'carrier') throw new InvalidError(`settings of tenant ${t.name}: outbound trunk ${name} is a ${kind} trunk; outbound calls go out through carrier trunks`);
+    }
+    if (r.data.operator !== undefined && s.prepare<[number, string], number>('SELECT id FROM extension WHERE tenant_id = ? AND number = ?').pluck().get(t.id, r.data.operator) === undefined)
+      throw new InvalidError(`settings of tenant ${t.name}: operator ${r.data.operator} is not an extension of the tenant; add it first`);
+    s.prepare('UPDATE tenant SET settings = ? WHERE id = ?').run(JSON.stringify(merged), t.id);
+    this.audit.record({ actor, action: 'tenant.settings', target: t.name, tenantId: t.id, detail: patch });
+    return r.data;
+  }
+
+  private storedSettings(tenantId: number): string {
+    return this.db.sqlite.prepare<[number], string>('SELECT settings FROM tenant WHERE id = ?').pluck().get(tenantId) ?? '{}';
   }
 
   /** Removes a tenant and everything it owns. The default tenant and config-declared ones cannot be removed. */
