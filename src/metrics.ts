@@ -102,3 +102,10 @@ export const callsRefused = new Counter({
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+
+export const trunkRegistered = new Gauge({
+  name: 'pbx_trunk_registered',
+  help: 'Outbound registration of a trunk that registers: 1 registered, 0 not',
+  labelNames: ['trunk'] as const,
+  registers: [registry],
+});
