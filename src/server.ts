@@ -27,6 +27,13 @@ import { MediaEngine } from './media/engine.ts';
 import { CallEventBus } from './calls/call-events.ts';
 import { CallControl } from './calls/call-control.ts';
 import { ExtensionLookup } from './directory/extension-lookup.ts';
+import { ExtensionRulesLookup } from './directory/call-rule-lookup.ts';
+import { NumberLookup } from './numbers/number-lookup.ts';
+import { TenantSettingsLookup } from './tenancy/tenant-settings-lookup.ts';
+import { TrunkDirectory } from './trunks/trunk-directory.ts';
+import { TrunkRegistrations } from './trunks/trunk-registrations.ts';
+import { CallerAccounts } from './trunks/trunk-accounts.ts';
+import { CallRouting } from './routing/call-routing.ts';
 import { prepareRecordingPath, startCallRecords, type RunningCallRecords } from './cdr/index.ts';
 
 /** Methods some part of the PBX answers (the Allow header). */
@@ -47,6 +54,8 @@ export interface RunningPbx {
 export interface StartOptions {
   logger?: Logger;
   now?: () => number;
+  /** The clock of service hours only (the e2e suite plays a closed Saturday); default `now`. */
+  serviceClock?: () => number;
 }
 
 export async function startPbx(config: Config, options: StartOptions = {}): Promise<RunningPbx> {
@@ -134,14 +143,46 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     if (e instanceof TransportError) throw new UserError(`${e.message} (see sip.${e.transport} in the config)`, 500, 'listen_failed');
     throw e;
   }
-  const calls = new CallControl({
+  // Trunks: outbound registrations follow the trunk table; INVITEs may come from a tenant PBX
+  // authenticating with its trunk's credentials, so they are checked against both.
+  const trunkRegistrations = new TrunkRegistrations({ stack: sip, log: logger, now });
+  const trunks = new TrunkDirectory(services.db, logger, now, (rows) => trunkRegistrations.sync(rows));
+  const trunkReload = setInterval(() => trunks.reload(), 5000);
+  trunkReload.unref();
+  const callerAuthenticator = new RequestAuthenticator({
+    accounts: new CallerAccounts(services.accounts, trunks),
+    digest,
+    limiter,
+    firstChallengeOnly: new UserAgentMatcher(config.sip.auth.single_challenge_user_agents),
+    log: logger,
+  });
+  const extensions = new ExtensionLookup(services.db);
+  const numbers = new NumberLookup(services.db);
+  let calls: CallControl | undefined;
+  const routing = new CallRouting({
+    extensions,
+    rules: new ExtensionRulesLookup(services.db),
+    numbers,
+    settings: new TenantSettingsLookup(services.db, now),
+    trunks,
+    location,
+    activeCallsOf: (id) => calls?.activeCallsOf(id) ?? 0,
+    trunkUsable: (id) => trunkRegistrations.isUsable(id),
+    callWaiting: config.calls.call_waiting,
+    log: logger,
+    now: options.serviceClock ?? now,
+  });
+  calls = new CallControl({
     stack: sip,
     engine: media,
     bus,
-    authenticator,
+    authenticator: callerAuthenticator,
     accounts: services.accounts,
     location,
-    extensions: new ExtensionLookup(services.db),
+    extensions,
+    numbers,
+    trunks,
+    routing,
     recordingPath: (r) => (services.tenants.recordingPolicy(r.tenantId)?.enabled ? prepareRecordingPath(config, r) : undefined),
     codecs: config.calls.codecs,
     symmetricRtp: config.media.symmetric_rtp,
@@ -194,6 +235,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
   const externalWrites = watchExternalWrites(services.db, () => {
     limiter.reload();
     location.reconcile();
+    trunks.reload(true);
   });
 
   const app = createApiApp({
@@ -211,6 +253,8 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
   // what start-up built, closed in reverse order (a failed start, and the end of stop())
   const closeCore = async (): Promise<void> => {
     externalWrites.stop();
+    clearInterval(trunkReload);
+    await trunkRegistrations.stop();
     keepalive?.stop();
     await sip.close();
     await media.close();

@@ -1,14 +1,14 @@
-// Call control's front door (ARCHITECTURE.md "call control: routing → apps → calls"): new
-// INVITEs are authenticated, routed and handed to an app; requests inside a dialog find their
-// call by Call-ID and our tag. It also holds the calls in progress (the live view) and
-// applies the per-extension concurrent-call limit.
+// Call control's front door (ARCHITECTURE.md "call control: routing → apps → calls"): a new
+// INVITE's sender is established (a trunk by its source address, else digest credentials of an
+// extension or of a tenant PBX), routing plans the call, and the planned app runs on a new Call;
+// requests inside a dialog find their call by Call-ID and our tag. It also holds the calls in
+// progress (the live view) and counts them per extension (the concurrent-call limit).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { MediaEngine } from '../media/engine.ts';
 import type { LegName } from '../media/media-protocol.ts';
 import { PortsExhaustedError } from '../media/port-allocator.ts';
 import { callsActive, callsEnded, mediaRtpPackets } from '../metrics.ts';
-import type { Peer } from '../sip/message.ts';
 import type { RequestAuthenticator } from '../sip/request-authenticator.ts';
 import type { LocationService } from '../sip/registrar/location.ts';
 import type { AccountSource } from '../sip/registrar/ports.ts';
@@ -16,15 +16,17 @@ import type { SipStack, StackIncomingRequest } from '../sip/stack.ts';
 import type { IncomingRequest } from '../sip/stack-api.ts';
 import { bareHost, formatHost, parseUri } from '../sip/uri.ts';
 import { dialogKey } from '../sip/dialog/dialog.ts';
-import type { DialableExtension, ExtensionLookup } from '../directory/extension-lookup.ts';
-import { dialExtension } from '../apps/dial-extension.ts';
-import { partyOf, routeFromExtension } from '../routing/route-call.ts';
+import type { ExtensionLookup } from '../directory/extension-lookup.ts';
+import { partyOf } from '../routing/route-call.ts';
+import type { CallRouting } from '../routing/call-routing.ts';
+import { planCall, type CallOrigin } from '../routing/plan-call.ts';
+import type { NumberLookup, RoutableNumber } from '../numbers/number-lookup.ts';
+import type { TrunkDirectory } from '../trunks/trunk-directory.ts';
 import type { CallEventBus } from './call-events.ts';
 import { Call, type CallContext, type TransferTarget } from './call.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import type { LiveCall, LiveCalls } from './live-calls.ts';
-import type { OutboundTarget } from './outbound-leg.ts';
 import { decideSessionTimer, SessionTimer, sessionTimerHeaders } from './session-timer.ts';
 
 export interface CallControlOptions {
@@ -35,6 +37,10 @@ export interface CallControlOptions {
   accounts: AccountSource;
   location: LocationService;
   extensions: ExtensionLookup;
+  numbers: NumberLookup;
+  trunks: TrunkDirectory;
+  /** Built by the server over this call control's counts (activeCallsOf). */
+  routing: CallRouting;
   /** Where a call's recording goes (its folder created), or undefined when the tenant does not record. */
   recordingPath(call: { tenantId: number; callId: string; at: number }): string | undefined;
   codecs: readonly string[];
@@ -59,10 +65,11 @@ export class CallControl implements LiveCalls {
   private readonly calls = new Map<string, Call>();
   private readonly bySession = new Map<string, Call>();
   private readonly dialogs = new Map<string, DialogEntry>();
-  private readonly cleanups = new Map<string, Array<() => void>>();
   /** Calls in progress per extension, and which extensions each call is counted for. */
   private readonly busy = new Map<number, number>();
   private readonly counted = new Map<string, number[]>();
+  /** Calls in progress per sipTrunk number (its purchased concurrency). */
+  private readonly numberCalls = new Map<number, number>();
   private readonly ctx: CallContext;
   private stopping = false;
 
@@ -133,30 +140,30 @@ export class CallControl implements LiveCalls {
     if (this.stopping) return void incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
     const from = parseUri(req.headers.from.uri);
     if (!from) return void incoming.respond(400, 'Bad From Header');
-    const account = this.o.authenticator.authenticate(incoming, bareHost(from.host).toLowerCase());
-    if (!account) return; // challenged (407), or refused
+    const origin = this.originOf(incoming, bareHost(from.host).toLowerCase());
+    if (origin === undefined) return; // challenged (407), or refused
     const timer = decideSessionTimer(req, this.o.minSessionExpiresS);
     if (timer.kind === 'too-small') return void incoming.respond(422, 'Session Interval Too Small', { headers: { 'Min-SE': String(timer.minSe) } });
     if (!req.content) return void incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: '399 tspbx "an SDP offer in the INVITE is required"' } });
+    const codecs = (origin.kind === 'trunk' ? origin.trunk.codecs : undefined) ?? this.o.codecs;
     let offer;
     try {
-      offer = CallMedia.parse(req.content, this.o.codecs);
+      offer = CallMedia.parse(req.content, codecs);
     } catch (e) {
       if (e instanceof UnacceptableSdpError) return void incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${e.message.replace(/"/g, "'")}"` } });
       throw e;
     }
-    const ruri = parseUri(req.uri);
-    const target = this.reachable(account.tenantId, ruri?.user ?? '', req.headers.to.uri);
-    if ('status' in target) {
-      if (target.why !== undefined) this.o.log.info({ from: account.user, to: ruri?.user, why: target.why }, 'call refused');
-      return void incoming.respond(target.status, target.reason);
+    const plan = await planCall(origin, req, { routing: this.o.routing, numbers: this.o.numbers, trunks: this.o.trunks, holdNumber: (line) => this.holdNumber(line) });
+    if (!('run' in plan)) {
+      if (plan.why !== undefined) this.o.log.info({ from: from.user, to: parseUri(req.uri)?.user, source: incoming.source.address, why: plan.why }, 'call refused');
+      return void incoming.respond(plan.status, plan.reason, plan.headers ? { headers: plan.headers } : undefined);
     }
-    const { extension: callee, terminals } = target;
-    const caller = this.o.extensions.byId(account.extensionId);
+    const releaseHolds = () => plan.holds.forEach((h) => h());
     let media: CallMedia;
     try {
-      media = await CallMedia.create(this.o.engine, offer, { codecs: this.o.codecs, symmetric: this.o.symmetricRtp });
+      media = await CallMedia.create(this.o.engine, offer, { codecs, symmetric: this.o.symmetricRtp });
     } catch (e) {
+      releaseHolds();
       if (e instanceof PortsExhaustedError) {
         this.o.log.warn({ err: e.message }, 'no media ports: call refused');
         return void incoming.respond(503, 'Service Unavailable', { headers: { 'Retry-After': '5' } });
@@ -164,21 +171,24 @@ export class CallControl implements LiveCalls {
       throw e;
     }
     if (incoming.cancelled) {
+      releaseHolds();
       await media.destroy();
       return;
     }
     const inbound = new InboundLeg(incoming, this.contactFor(incoming.source.transport), this.o.stack, this.o.timers);
     const call = new Call({
       id: randomUUID(),
-      tenantId: account.tenantId,
-      direction: 'internal',
-      caller: caller ? partyOf(caller) : { number: account.user, extensionId: account.extensionId },
-      callee: partyOf(callee),
+      tenantId: plan.tenantId,
+      direction: plan.direction,
+      caller: plan.caller,
+      callee: plan.callee,
       inbound,
       media,
       ctx: this.ctx,
       receivedAt,
+      ...(plan.trunk === undefined ? {} : { trunkId: plan.trunk.id }),
     });
+    call.onEnd(releaseHolds);
     this.calls.set(call.id, call);
     this.recount(call);
     this.bySession.set(media.sessionId, call);
@@ -188,10 +198,50 @@ export class CallControl implements LiveCalls {
     if (this.o.maxDurationS > 0) {
       const limit = setTimeout(() => call.hangup('maximum call duration'), this.o.maxDurationS * 1000);
       limit.unref();
-      this.onEnd(call, () => clearTimeout(limit));
+      call.onEnd(() => clearTimeout(limit));
     }
-    this.o.log.info({ callId: call.id, from: account.user, to: callee.number, terminals: terminals.length }, 'call');
-    await dialExtension(call, { extension: callee, terminals });
+    this.o.log.info({ callId: call.id, direction: plan.direction, from: plan.caller.number, to: plan.callee.number, trunk: plan.trunk?.name }, 'call');
+    await plan.run(call);
+  }
+
+  /**
+   * Who sends a new INVITE: an IP-authenticated trunk by its source address; else the digest
+   * credentials of an extension or of a tenant PBX (407 challenge when absent or wrong).
+   */
+  private originOf(incoming: StackIncomingRequest, domain: string): CallOrigin | undefined {
+    const trunk = this.o.trunks.fromSource(incoming.source.address);
+    if (trunk !== undefined) return { kind: 'trunk', trunk };
+    const account = this.o.authenticator.authenticate(incoming, domain);
+    if (!account) return undefined;
+    if (account.trunkId !== undefined) {
+      const t = this.o.trunks.get(account.trunkId);
+      if (t === undefined || !t.enabled) {
+        incoming.respond(403, 'Forbidden');
+        return undefined;
+      }
+      return { kind: 'trunk', trunk: t };
+    }
+    const extension = this.o.extensions.byId(account.extensionId);
+    if (extension === undefined) {
+      incoming.respond(403, 'Forbidden');
+      return undefined;
+    }
+    return { kind: 'extension', extension };
+  }
+
+  /** Counts a call of a sipTrunk number; undefined when it is at its purchased limit. */
+  private holdNumber(line: RoutableNumber): (() => void) | undefined {
+    const n = this.numberCalls.get(line.id) ?? 0;
+    if (line.maxCalls > 0 && n >= line.maxCalls) return undefined;
+    this.numberCalls.set(line.id, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.numberCalls.get(line.id) ?? 1) - 1;
+      if (left > 0) this.numberCalls.set(line.id, left);
+      else this.numberCalls.delete(line.id);
+    };
   }
 
   private useSessionTimer(call: Call, d: Extract<ReturnType<typeof decideSessionTimer>, { kind: 'timer' }>): void {
@@ -211,45 +261,24 @@ export class CallControl implements LiveCalls {
       return headers;
     };
     st.arm();
-    this.onEnd(call, () => st.stop());
+    call.onEnd(() => st.stop());
   }
 
   // ------------------------------------------------------------------ helpers
 
-  /** Where a REFER may send a call in the tenant: an extension with a free call slot and a registered terminal. */
+  /** Where a REFER may send a call in the tenant: an extension with a free call slot and a registered phone. */
   private transferTarget(tenantId: number, user: string, toUri: string): TransferTarget {
-    const t = this.reachable(tenantId, user, toUri);
-    if ('status' in t) return { status: t.status, reason: t.reason };
-    return { party: partyOf(t.extension), terminals: t.terminals, strategy: t.extension.ringStrategy, timeoutS: t.extension.ringTimeoutS };
-  }
-
-  /**
-   * The extension `user` dials in the tenant with its registered terminals, or what the caller
-   * hears instead: 404 (no such extension, `why` says so), 486 (its call limit), 480 (nothing registered).
-   */
-  private reachable(tenantId: number, user: string, toUri: string): { extension: DialableExtension; terminals: OutboundTarget[] } | { status: number; reason: string; why?: string } {
-    const route = routeFromExtension(tenantId, user, this.o.extensions);
-    if ('reject' in route) return { status: route.reject, reason: route.reason, why: route.why };
-    const extension = route.extension;
+    const extension = this.o.routing.extension(tenantId, user);
+    if (extension === undefined) return { status: 404, reason: 'Not Found' };
     const busy = this.activeCallsOf(extension.id);
     if (busy >= extension.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
-    const terminals = this.terminalsOf(extension.id, extension.number, toUri);
+    const terminals = this.o.routing.phonesOf(extension.id, extension.number, toUri);
     if (terminals.length === 0) return { status: 480, reason: 'Temporarily Unavailable' };
-    return { extension, terminals };
+    return { party: partyOf(extension), terminals, strategy: extension.ringStrategy, timeoutS: extension.ringTimeoutS };
   }
 
-  /** The extension's registered contacts as call targets (sent to where each registered from). */
-  private terminalsOf(extensionId: number, number: string, toUri: string): OutboundTarget[] {
-    const to = parseUri(toUri);
-    const domain = to ? to.host : 'localhost';
-    return this.o.location.contactsOf(extensionId).map((b) => ({
-      uri: b.contact,
-      peer: b.source as Peer,
-      to: { uri: `sip:${number}@${domain}`, params: {} },
-    }));
-  }
-
-  private activeCallsOf(extensionId: number): number {
+  /** Calls in progress of an extension (the concurrent-call limit; routing asks). */
+  activeCallsOf(extensionId: number): number {
     return this.busy.get(extensionId) ?? 0;
   }
 
@@ -288,16 +317,7 @@ export class CallControl implements LiveCalls {
     }
   }
 
-  /** Runs `fn` when the call ends (timers of the call). */
-  private onEnd(call: Call, fn: () => void): void {
-    const list = this.cleanups.get(call.id);
-    if (list === undefined) this.cleanups.set(call.id, [fn]);
-    else list.push(fn);
-  }
-
   private onEnded(call: Call): void {
-    for (const fn of this.cleanups.get(call.id) ?? []) fn();
-    this.cleanups.delete(call.id);
     this.recount(call, true);
     this.calls.delete(call.id);
     this.bySession.delete(call.media.sessionId);

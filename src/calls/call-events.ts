@@ -58,6 +58,10 @@ export interface LegStarted {
   party: Party;
   /** The SIP URI the leg was sent to / came from (a registered contact for extension legs). */
   target: string;
+  /** The leg rings a PSTN terminal (an employee's mobile, a direct line's number): a forwarded call. */
+  forwarded?: boolean;
+  /** The trunk the leg goes through or came in on. */
+  trunkId?: number;
 }
 
 export interface LegAnswered {

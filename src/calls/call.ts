@@ -30,6 +30,9 @@ import type { PlayArgs } from '../media/media-protocol.ts';
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound';
 
+/** A leg to place: where, and what its record says (a forwarded leg to a PSTN terminal, its trunk). */
+export type DialTarget = OutboundTarget & { forwarded?: boolean; trunkId?: number };
+
 /** Where a transfer may send a call: an extension's terminals, or why not. */
 export type TransferTarget = { party: Party; terminals: OutboundTarget[]; strategy: RingStrategy; timeoutS: number } | { status: number; reason: string };
 
@@ -113,11 +116,16 @@ export class Call {
   private promptChannel: CallPrompts | undefined;
   /** The caller was answered by the PBX before any called side (records: answered once). */
   private answeredLocally = false;
+  private readonly endHooks: Array<() => void> = [];
 
   /** performance.now() when the INVITE was received (set-up latency metrics). */
   readonly receivedAt: number;
 
-  constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext; receivedAt?: number }) {
+  /** The trunk the caller's leg came in on. */
+  readonly trunkId: number | undefined;
+
+  constructor(args: { id: string; tenantId: number; direction: CallDirection; caller: Party; callee: Party; inbound: InboundLeg; media: CallMedia; ctx: CallContext; receivedAt?: number; trunkId?: number }) {
+    this.trunkId = args.trunkId;
     this.receivedAt = args.receivedAt ?? performance.now();
     this.id = args.id;
     this.tenantId = args.tenantId;
@@ -133,11 +141,25 @@ export class Call {
     this.media.onError = (message) => this.ctx.log.warn({ callId: this.id }, message);
     const h = this.inbound.invite.headers;
     this.ctx.bus.emit('call.started', { callId: this.id, tenantId: this.tenantId, at: this.startedAt, direction: this.direction, caller: this.caller, callee: this.callee, sipCallId: h['call-id'] });
-    this.ctx.bus.emit('leg.started', { callId: this.id, legId: `${this.id}-a`, at: this.startedAt, direction: 'inbound', party: this.caller, target: this.inbound.dialog.remoteTarget });
+    this.ctx.bus.emit('leg.started', {
+      callId: this.id,
+      legId: `${this.id}-a`,
+      at: this.startedAt,
+      direction: 'inbound',
+      party: this.caller,
+      target: this.inbound.dialog.remoteTarget,
+      ...(this.trunkId === undefined ? {} : { trunkId: this.trunkId }),
+    });
   }
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** Runs `fn` once the call has ended (timers, usage counts); at once if it has. */
+  onEnd(fn: () => void): void {
+    if (this.ended) fn();
+    else this.endHooks.push(fn);
   }
 
   /** The answered leg of a side (undefined while side B is still ringing). */
@@ -161,7 +183,7 @@ export class Call {
    * with the outcome; on failure the caller has NOT been answered yet, so an app may go on
    * (voicemail) or give up with `reject`.
    */
-  async dial(targets: OutboundTarget[], options: DialOptions & { party: Party }): Promise<ForkOutcome> {
+  async dial(targets: DialTarget[], options: DialOptions & { party: Party }): Promise<ForkOutcome> {
     if (this.ended) return { answered: false, status: 487, reason: 'Request Terminated', disposition: 'cancelled' };
     const fork = this.ring(targets, options, this.caller, this.media.offerToward('b'), (leg, r) => void this.onProvisional(leg, r));
     this.fork = fork;
@@ -179,7 +201,7 @@ export class Call {
   }
 
   /** Starts a fork of outbound legs offering `offer`, shown as coming from `from`. */
-  ring(targets: OutboundTarget[], options: DialOptions & { party: Party }, from: Party, offer: string, onProvisional: (leg: OutboundLeg, r: SipResponse) => void): Fork {
+  ring(targets: DialTarget[], options: DialOptions & { party: Party }, from: Party, offer: string, onProvisional: (leg: OutboundLeg, r: SipResponse) => void): Fork {
     const fromAddr: NameAddr = { ...(from.name ? { name: quoteName(from.name) } : {}), uri: this.fromUriFor(from.number), params: {} };
     return new Fork({
       strategy: options.strategy,
@@ -188,7 +210,16 @@ export class Call {
       start: (index, events) => {
         const target = targets[index]!;
         const leg = new OutboundLeg(this.newLegId(), target, fromAddr, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
-        this.ctx.bus.emit('leg.started', { callId: this.id, legId: leg.id, at: this.ctx.now(), direction: 'outbound', party: options.party, target: target.uri });
+        this.ctx.bus.emit('leg.started', {
+          callId: this.id,
+          legId: leg.id,
+          at: this.ctx.now(),
+          direction: 'outbound',
+          party: options.party,
+          target: target.uri,
+          ...(target.forwarded ? { forwarded: true } : {}),
+          ...(target.trunkId === undefined ? {} : { trunkId: target.trunkId }),
+        });
         leg.start({ body: offer }, events);
         if (index === 0 && this.state === 'ringing') callSetupSeconds.observe({ phase: 'route' }, (performance.now() - this.receivedAt) / 1000);
         return leg;
@@ -621,6 +652,13 @@ export class Call {
       this.ctx.log.warn({ callId: this.id, err: (e as Error).message }, 'media session teardown failed');
     }
     this.ctx.bus.emit('call.ended', { callId: this.id, ...legEnd });
+    for (const fn of this.endHooks.splice(0)) {
+      try {
+        fn();
+      } catch (e) {
+        this.ctx.log.error({ callId: this.id, err: e }, 'call end hook failed');
+      }
+    }
     this.ctx.ended(this);
   }
 

@@ -92,8 +92,8 @@ export class CdrWriter {
     );
     // A leg takes its tenant from its call; a leg of an unknown call inserts nothing.
     this.insertLeg = s.prepare(
-      `INSERT INTO call_leg (id, call_id, tenant_id, direction, number, extension_id, name, target, started_at)
-       SELECT ?, id, tenant_id, ?, ?, ?, ?, ?, ? FROM call WHERE id = ?
+      `INSERT INTO call_leg (id, call_id, tenant_id, direction, number, extension_id, name, target, started_at, forwarded, trunk_id)
+       SELECT ?, id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ? FROM call WHERE id = ?
        ON CONFLICT (id) DO NOTHING`,
     );
     this.answerLeg = s.prepare('UPDATE call_leg SET answered_at = ? WHERE id = ? AND answered_at IS NULL');
@@ -200,7 +200,7 @@ export class CdrWriter {
       }
       case 'leg.started': {
         const e = op[1];
-        return this.insertLeg.run(e.legId, e.direction, e.party.number, e.party.extensionId ?? null, e.party.name ?? null, e.target, e.at, e.callId).changes;
+        return this.insertLeg.run(e.legId, e.direction, e.party.number, e.party.extensionId ?? null, e.party.name ?? null, e.target, e.at, e.forwarded ? 1 : 0, e.trunkId ?? null, e.callId).changes;
       }
       case 'leg.answered':
         this.answerLeg.run(op[1].at, op[1].legId);

@@ -1,21 +1,7 @@
-// Which app handles a new call (ARCHITECTURE.md "routing/"). Today the only callers are the
-// tenant's own extensions and the only destinations its extensions; trunks, DIDs and the
-// number modes (switchboard, direct line, SIP-trunk hand-off) add their branches here.
-import type { DialableExtension, ExtensionLookup } from '../directory/extension-lookup.ts';
+// How a dialled number and an extension look to routing: the digits a phone sent, and an
+// extension as a party of a call. (Which app handles a call: plan-call.ts.)
+import type { DialableExtension } from '../directory/extension-lookup.ts';
 import type { Party } from '../calls/call-events.ts';
-
-export type Route =
-  | { app: 'dial-extension'; extension: DialableExtension }
-  | { reject: number; reason: string; why: string };
-
-/** `dialled` is the Request-URI user part as the phone sent it. */
-export function routeFromExtension(tenantId: number, dialled: string, extensions: ExtensionLookup): Route {
-  const number = normaliseDialled(dialled);
-  if (number === '') return { reject: 484, reason: 'Address Incomplete', why: 'no number dialled' };
-  const extension = extensions.byNumber(tenantId, number);
-  if (extension === undefined) return { reject: 404, reason: 'Not Found', why: `no extension ${number}` };
-  return { app: 'dial-extension', extension };
-}
 
 /** Digits as dialled: visual separators some phones keep (-, ., spaces, parentheses) removed. */
 export function normaliseDialled(user: string): string {

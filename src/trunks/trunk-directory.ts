@@ -99,6 +99,11 @@ export class TrunkDirectory {
     }
   }
 
+  /** The rows as last read (the registrations start from them). */
+  rowsNow(): readonly TrunkRow[] {
+    return this.rows;
+  }
+
   all(): readonly RoutableTrunk[] {
     this.reload();
     return this.trunks;

@@ -11,6 +11,8 @@ export interface Account {
   realm: string; // digest realm of the tenant
   password: string;
   maxContacts: number; // the extension's terminal limit, 1..3
+  /** Set when the credentials are a trunk's (a tenant PBX authenticating the calls it sends). */
+  trunkId?: number;
 }
 
 export interface AccountSource {
