@@ -2,8 +2,14 @@
 // extension — and, once it answers, the dialog (RFC 3261 §12.1.2). Reports provisional
 // responses (PRACKing reliable ones, RFC 3262), ACKs its 2xx (re-ACKs retransmissions),
 // CANCELs while ringing, and sends BYE and re-INVITEs after.
+//
+// A carrier may challenge the INVITE (401/407). With credentials the leg answers: the same
+// INVITE again, next CSeq, same Call-ID and From tag, with (Proxy-)Authorization (RFC 3261
+// §22.2) — once per challenge, again only for stale=true. Those above never see the challenge:
+// provisionals and the final response they get are the retried transaction's.
 import type { NameAddr, Peer, SipResponse } from '../sip/message.ts';
 import { newCallId, newTag } from '../sip/random-id.ts';
+import { challengeOf, DigestClient } from '../sip/digest-client.ts';
 import type { OutgoingInvite } from '../sip/stack.ts';
 import { contactUri, Dialog, routeSetOf, type DialogTransport, type SendOptions } from '../sip/dialog/dialog.ts';
 import { hasOptionTag } from './sip-headers.ts';
@@ -15,7 +21,18 @@ export interface OutboundTarget {
   peer: Peer;
   /** To header (the dialled party). */
   to: NameAddr;
+  /** Overrides the call's From (trunk legs show the tenant's number). */
+  from?: NameAddr;
+  /** Extra request headers for the INVITE (P-Asserted-Identity, Diversion). */
+  headers?: Record<string, string>;
+  /** Credentials to answer a 401/407 from the target (carriers that challenge INVITEs). */
+  credentials?: { username: string; password: string };
 }
+
+type InviteRequest = { method: 'INVITE'; uri: string; headers: Record<string, unknown>; content: string };
+
+/** stale=true re-challenges answered for one call before the challenge counts as a refusal. */
+const MAX_STALE_RETRIES = 2;
 
 export type OutboundState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled' | 'ended';
 
@@ -43,13 +60,20 @@ export class OutboundLeg {
   private prackedRseq = -1;
   /** The Reason our CANCEL carried: a 2xx that crosses it is BYEd with the same one. */
   private cancelReason: string | undefined;
-  /** Our CSeq so far (INVITE = 1, PRACKs after), carried into the confirmed dialog. */
+  /** Our CSeq so far (INVITE = 1, or 2… after a challenge; PRACKs after), carried into the confirmed dialog. */
   private seq = 1;
+  /** The CSeq of the INVITE now out (what ACK and RAck name). */
+  private inviteSeq = 1;
+  /** The credentials of the INVITE now out: its ACK for a 2xx carries them too (RFC 3261 §13.2.2.4). */
+  private authHeader: Record<string, string> = {};
+  private challenged = false;
+  private staleRetries = 0;
+  private digest: DigestClient | undefined;
 
   constructor(id: string, target: OutboundTarget, from: NameAddr, contact: string, transport: DialogTransport) {
     this.id = id;
     this.target = target;
-    this.from = from;
+    this.from = target.from ?? from;
     this.contact = contact;
     this.transport = transport;
   }
@@ -70,10 +94,15 @@ export class OutboundLeg {
       allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE, PRACK',
       supported: '100rel, replaces, timer',
     };
+    for (const [k, v] of Object.entries(this.target.headers ?? {})) headers[k.toLowerCase()] = v;
     for (const [k, v] of Object.entries(offer.headers ?? {})) headers[k.toLowerCase()] = v;
     if (offer.body) headers['content-type'] = offer.contentType ?? 'application/sdp';
-    const req = { method: 'INVITE', uri: this.target.uri, headers: headers as never, content: offer.body ?? '' };
-    this.invite = this.transport.invite(req, this.target.peer, {
+    this.send({ method: 'INVITE', uri: this.target.uri, headers, content: offer.body ?? '' }, events);
+  }
+
+  /** One INVITE transaction: the first, or a retry with credentials. */
+  private send(req: InviteRequest, events: OutboundEvents): void {
+    const invite = this.transport.invite({ ...req, headers: req.headers as never }, this.target.peer, {
       provisional: (r) => {
         if (r.status === 100 || this.state !== 'calling' && this.state !== 'ringing') return;
         this.state = 'ringing';
@@ -81,13 +110,15 @@ export class OutboundLeg {
         this.prackIfReliable(r);
         events.provisional(this, r);
       },
-      retransmitted2xx: () => this.dialog?.ack(1),
+      retransmitted2xx: () => this.dialog?.ack(this.inviteSeq, { headers: this.authHeader }),
     });
-    void this.invite.response.then((r) => {
+    this.invite = invite;
+    void invite.response.then((r) => {
+      if (this.answerChallenge(req, r, events)) return;
       this.finalResponse = r;
       if (r.status >= 200 && r.status < 300) {
         this.dialog = this.dialogFrom(r);
-        this.dialog.ack(1);
+        this.dialog.ack(this.inviteSeq, { headers: this.authHeader });
         if (r.content) this.remoteSdp = r.content;
         if (this.state === 'cancelled') {
           // answered while our CANCEL was on its way: end it at once
@@ -102,6 +133,27 @@ export class OutboundLeg {
       }
       events.final(this, r);
     });
+  }
+
+  /**
+   * A 401/407 we answer: the INVITE again with credentials (true). False when it is the final
+   * response: no credentials, no usable challenge, cancelled meanwhile, or challenged again
+   * after answering (the carrier refused our credentials).
+   */
+  private answerChallenge(req: InviteRequest, r: SipResponse, events: OutboundEvents): boolean {
+    const credentials = this.target.credentials;
+    if (!credentials || (this.state !== 'calling' && this.state !== 'ringing')) return false;
+    const ch = challengeOf(r);
+    if (!ch) return false;
+    if (this.challenged && !(ch.challenge.stale && this.staleRetries++ < MAX_STALE_RETRIES)) return false;
+    this.challenged = true;
+    this.digest ??= new DigestClient();
+    const value = this.digest.authorize(ch.challenge, credentials, 'INVITE', req.uri);
+    this.inviteSeq = ++this.seq;
+    this.prackedRseq = -1; // RSeq counts per transaction
+    this.authHeader = { ...this.authHeader, [ch.header]: value };
+    this.send({ ...req, headers: { ...req.headers, cseq: { seq: this.inviteSeq, method: 'INVITE' }, [ch.header]: [value] } }, events);
+    return true;
   }
 
   /** CANCEL while not answered (the Reason header says why, RFC 3326). */
@@ -146,7 +198,7 @@ export class OutboundLeg {
     if (!Number.isInteger(rseq) || rseq <= this.prackedRseq) return;
     this.prackedRseq = rseq;
     const early = this.dialogFrom(r);
-    void early.request('PRACK', { headers: { RAck: `${rseq} 1 INVITE` } });
+    void early.request('PRACK', { headers: { RAck: `${rseq} ${this.inviteSeq} INVITE` } });
     this.seq = early.localSeq;
   }
 }
