@@ -21,6 +21,7 @@ import { refuseBlocked } from '../apps/refuse-blocked.ts';
 import type { CallRouting } from './call-routing.ts';
 import { normalizeNumber } from './numbers/normalize-number.ts';
 import { isNumberError } from './numbers/normalized-number.ts';
+import { isEmergencyNumber } from './numbers/countries.ts';
 import { parseOutsideNumber, permitOutbound } from './outbound-permission.ts';
 import { isBlacklisted } from './caller-blacklist.ts';
 import { normaliseDialled, partyOf } from './route-call.ts';
@@ -71,7 +72,9 @@ async function planFromExtension(caller: DialableExtension, req: SipRequest, c: 
   const { routing } = c;
   const tenantId = caller.tenantId;
   const dialled = normaliseDialled(parseUri(req.uri)?.user ?? '');
-  if (routing.extension(tenantId, dialled) !== undefined) {
+  const settings = routing.settings(tenantId);
+  // an emergency number wins over an extension with the same digits
+  if (!isEmergencyNumber(settings.country_code, dialled) && routing.extension(tenantId, dialled) !== undefined) {
     const reach = await routing.reachExtension(tenantId, dialled, { toUri: req.headers.to.uri, caller, presented: routing.presentedNumber(tenantId, caller.id) });
     if ('status' in reach) return reach;
     return {
@@ -83,7 +86,6 @@ async function planFromExtension(caller: DialableExtension, req: SipRequest, c: 
       run: async (call) => void (await dialExtension(call, { extension: reach.extension, targets: reach.targets })),
     };
   }
-  const settings = routing.settings(tenantId);
   const parsed = parseOutsideNumber(dialled, settings);
   if ('notOutside' in parsed) return { status: 404, reason: 'Not Found', why: `no extension ${dialled}` };
   if ('refuse' in parsed) return refuse('permission', parsed.refuse);
