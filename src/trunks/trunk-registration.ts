@@ -183,7 +183,8 @@ export class TrunkRegistration {
     }
   }
 
-  private send(peer: Peer, expires: number): Promise<SipResponse> {
+  /** One REGISTER (async so that a missing listener for the transport rejects instead of throwing). */
+  private async send(peer: Peer, expires: number): Promise<SipResponse> {
     const username = this.trunk.username!;
     const aor: NameAddr = { uri: `sip:${username}@${formatHost(bareHost(this.trunk.host))}`, params: {} };
     const uri = this.requestUri();

@@ -1,4 +1,4 @@
-// A carrier for trunk tests: a real SipStack on 127.0.0.1 (UDP, port 0) that acts as registrar
+// A carrier for trunk tests: a real SipStack on 127.0.0.1 (UDP and TCP, port 0) that acts as registrar
 // (digest with src/sip/digest.ts, Min-Expires, grants at most `maxExpires`, can play dead) and
 // records every request; tests may take over INVITEs with `onInvite`. Also a hand-driven timer
 // set with its clock, and a trunk row builder.
@@ -17,6 +17,8 @@ export interface CarrierOptions {
   algorithms?: DigestAlgorithm[];
   now?: () => number;
   nonceLifetimeMs?: number;
+  /** Listening address (default 127.0.0.1; '::1' for IPv6). */
+  host?: string;
 }
 
 export class FakeCarrier {
@@ -46,11 +48,15 @@ export class FakeCarrier {
   }
 
   static async start(o: CarrierOptions = {}): Promise<FakeCarrier> {
-    return new FakeCarrier(await SipStack.start({ udp: [{ host: '127.0.0.1', port: 0 }], logger }), o);
+    return new FakeCarrier(await SipStack.start({ udp: [{ host: o.host ?? '127.0.0.1', port: 0 }], tcp: [{ host: o.host ?? '127.0.0.1', port: 0 }], logger }), o);
   }
 
   get port(): number {
     return this.stack.boundPorts().udp[0]!;
+  }
+
+  get tcpPort(): number {
+    return this.stack.boundPorts().tcp[0]!;
   }
 
   registers(): SipRequest[] {

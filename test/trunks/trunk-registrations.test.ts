@@ -116,6 +116,40 @@ describe('trunk registration', () => {
     expect(one().state).toBe('registered');
   });
 
+  it('over TCP: Contact and Request-URI say transport=tcp, the Contact names our TCP listener', async () => {
+    const pbxTcp = await SipStack.start({ tcp: [{ host: '127.0.0.1', port: 0 }], logger });
+    const r = new TrunkRegistrations({ stack: pbxTcp, log: logger, now: timers.now, setTimer: timers.setTimer, clearTimer: timers.clearTimer });
+    try {
+      r.sync([trunkRow({ port: carrier.tcpPort, transport: 'tcp' })]);
+      await until(() => r.status()[0]?.state === 'registered', 3000, 'registered over TCP');
+      const reg = carrier.registers()[1]!;
+      expect(reg.uri).toBe(`sip:127.0.0.1:${carrier.tcpPort};transport=tcp`);
+      expect(reg.headers.contact).toEqual([{ uri: `sip:trunk1@127.0.0.1:${pbxTcp.boundPorts().tcp[0]};transport=tcp`, params: {} }]);
+      expect(reg.headers.via[0]!.protocol).toBe('TCP');
+      await r.stop();
+      expect(carrier.bindings.size).toBe(0);
+    } finally {
+      await pbxTcp.close();
+    }
+  });
+
+  it('over IPv6: an IPv6 literal host is used as it is, bracketed in URIs', async () => {
+    const pbx6 = await SipStack.start({ udp: [{ host: '::1', port: 0 }], logger });
+    const carrier6 = await FakeCarrier.start({ host: '::1' });
+    const r = new TrunkRegistrations({ stack: pbx6, log: logger, now: timers.now, setTimer: timers.setTimer, clearTimer: timers.clearTimer });
+    try {
+      r.sync([trunkRow({ host: '::1', port: carrier6.port })]);
+      await until(() => r.status()[0]?.state === 'registered', 3000, 'registered over IPv6');
+      const reg = carrier6.registers()[1]!;
+      expect(reg.uri).toBe(`sip:[::1]:${carrier6.port}`);
+      expect(reg.headers.to.uri).toBe('sip:trunk1@[::1]');
+      expect(reg.headers.contact).toEqual([{ uri: `sip:trunk1@[::1]:${pbx6.boundPorts().udp[0]}`, params: {} }]);
+      await r.stop();
+    } finally {
+      await Promise.all([pbx6.close(), carrier6.close()]);
+    }
+  });
+
   it('a wrong password fails after one answer (no loop) and retries in 30, 60, 120 … 600 s', async () => {
     regs.sync([trunkRow({ port: carrier.port, password: 'wrong' })]);
     await waitState('failed');
