@@ -1,8 +1,12 @@
-// bin/pbx ext add|list|show|set|remove|set-password
+// bin/pbx ext add|list|show|set|remove|set-password, ext terminal add|list|remove (PSTN numbers
+// rung with the phones), ext rule add|list|remove (outbound prefixes, which extensions may call)
 import { Command } from 'commander';
 import { choiceOption, cliActor, intOption, withConfigOption, withJsonOption, withServices, type CommonOptions } from './context.ts';
 import { isoTime, json, stdio, table, type Out } from './output.ts';
 import { RING_STRATEGIES, type Extension, type ExtensionPatch, type RingStrategy } from '../directory/extension-service.ts';
+import { RULE_ACTIONS, RULE_SCOPES, checkRule, type CallRule, type CallRuleInput } from '../directory/call-rule-service.ts';
+import type { Terminal } from '../directory/terminal-service.ts';
+import { InvalidError } from '../errors.ts';
 
 interface TenantOption extends CommonOptions {
   tenant?: string;
@@ -142,6 +146,63 @@ export function extCommands(io: Out = stdio): Command {
         io.out(`SIP password of extension ${number} set${r.generatedPassword ? `: ${r.password}  (generated; shown only now)` : ''}`);
       });
     });
+
+  const terminal = cmd.command('terminal').description('PSTN numbers an extension rings with its phones (an employee\'s mobile); phones + these <= max terminals');
+  const terminalView = (t: Terminal) => ({ id: t.id, pstnNumber: t.pstnNumber, position: t.position, createdAt: isoTime(t.createdAt) });
+  withJsonOption(tenantOption(terminal.command('add <extension> <number>').description('ring this PSTN number too (as dialled at home, or E.164)'))).action(
+    async (ext: string, number: string, o: TenantOption) => {
+      await withServices(o, (s) => {
+        const t = s.terminals.addToExtension(s.tenants.resolve(o.tenant).id, ext, number, cliActor());
+        io.out(o.json ? json(terminalView(t)) : `extension ${ext} rings ${t.pstnNumber} too`);
+      });
+    },
+  );
+  withJsonOption(tenantOption(terminal.command('list <extension>').description("an extension's PSTN terminals in ring order"))).action(async (ext: string, o: TenantOption) => {
+    await withServices(o, (s) => {
+      const ts = s.terminals.listForExtension(s.tenants.resolve(o.tenant).id, ext);
+      if (o.json) return io.out(json(ts.map(terminalView)));
+      io.out(table(['id', 'order', 'number'], ts.map((t, i) => [t.id, i + 1, t.pstnNumber])));
+    });
+  });
+  withConfigOption(tenantOption(terminal.command('remove <extension> <number>').description('stop ringing a PSTN number (the number, or the terminal id)'))).action(
+    async (ext: string, which: string, o: TenantOption) => {
+      await withServices(o, (s) => {
+        const t = s.terminals.removeFromExtension(s.tenants.resolve(o.tenant).id, ext, /^[0-9]{1,6}$/.test(which) ? Number(which) : which, cliActor());
+        io.out(`extension ${ext} no longer rings ${t.pstnNumber}`);
+      });
+    },
+  );
+
+  const rule = cmd.command('rule').description('call rules: outbound allow/deny prefixes of outside numbers; inbound allow/deny extensions that may call it');
+  const ruleView = (r: CallRule) => ({ ...r, createdAt: isoTime(r.createdAt) });
+  withJsonOption(tenantOption(rule.command('add <extension> <scope> <action> <pattern>').description('outbound|inbound allow|deny PATTERN (digits: a prefix, or an extension number for inbound); any allow makes a whitelist'))).action(
+    async (ext: string, scope: string, action: string, pattern: string, o: TenantOption) => {
+      const input = checkRule({ scope, action, pattern });
+      await withServices(o, (s) => {
+        const r = s.callRules.add(s.tenants.resolve(o.tenant).id, ext, input, cliActor());
+        io.out(o.json ? json(ruleView(r)) : `extension ${ext}: ${r.scope} ${r.action} ${r.pattern}`);
+      });
+    },
+  );
+  withJsonOption(tenantOption(rule.command('list <extension>').description("an extension's call rules"))).action(async (ext: string, o: TenantOption) => {
+    await withServices(o, (s) => {
+      const rs = s.callRules.list(s.tenants.resolve(o.tenant).id, ext);
+      if (o.json) return io.out(json(rs.map(ruleView)));
+      io.out(table(['id', 'scope', 'action', 'pattern'], rs.map((r) => [r.id, r.scope, r.action, r.pattern])));
+    });
+  });
+  withConfigOption(tenantOption(rule.command('remove <extension> <rule...>').description(`remove a rule: its id, or SCOPE ACTION PATTERN (${RULE_SCOPES.join('|')} ${RULE_ACTIONS.join('|')} digits)`))).action(
+    async (ext: string, words: string[], o: TenantOption) => {
+      let which: number | CallRuleInput;
+      if (words.length === 1 && /^[0-9]+$/.test(words[0]!)) which = Number(words[0]);
+      else if (words.length === 3) which = checkRule({ scope: words[0], action: words[1], pattern: words[2] });
+      else throw new InvalidError('give the rule id, or SCOPE ACTION PATTERN (outbound deny 00)');
+      await withServices(o, (s) => {
+        const r = s.callRules.remove(s.tenants.resolve(o.tenant).id, ext, which, cliActor());
+        io.out(`extension ${ext}: rule ${r.scope} ${r.action} ${r.pattern} removed`);
+      });
+    },
+  );
 
   return cmd;
 }

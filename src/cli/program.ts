@@ -12,6 +12,8 @@ import { auditCommands } from './audit-commands.ts';
 import { callsCommands } from './calls-commands.ts';
 import { cdrCommands } from './cdr-commands.ts';
 import { recordingCommands } from './recording-commands.ts';
+import { trunkCommands } from './trunk-commands.ts';
+import { numberCommands } from './number-commands.ts';
 
 export function buildProgram(io: Out = stdio): Command {
   const program = new Command('pbx')
@@ -22,6 +24,8 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(migrateCommand(io));
   program.addCommand(tenantCommands(io));
   program.addCommand(extCommands(io));
+  program.addCommand(numberCommands(io));
+  program.addCommand(trunkCommands(io));
   program.addCommand(regCommands(io));
   program.addCommand(tokenCommands(io));
   program.addCommand(blockCommands(io));
