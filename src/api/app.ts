@@ -16,6 +16,9 @@ import { auditRoutes } from './audit-routes.ts';
 import { callRoutes } from './call-routes.ts';
 import { cdrRoutes } from './cdr-routes.ts';
 import { recordingRoutes } from './recording-routes.ts';
+import { trunkRoutes } from './trunk-routes.ts';
+import { numberRoutes } from './number-routes.ts';
+import { extensionTerminalRoutes } from './extension-terminal-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
@@ -56,6 +59,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/tenants', tenantRoutes(deps));
   app.route('/tenants/:tenant/extensions', extensionRoutes(deps));
   app.route('/extensions', extensionRoutes(deps));
+  app.route('/tenants/:tenant/extensions', extensionTerminalRoutes(deps));
+  app.route('/extensions', extensionTerminalRoutes(deps));
+  app.route('/trunks', trunkRoutes(deps));
+  app.route('/numbers', numberRoutes(deps));
   app.route('/registrations', registrationRoutes(deps));
   app.route('/blocked-sources', blockRoutes(deps));
   app.route('/tokens', tokenRoutes(deps));

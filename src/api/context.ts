@@ -22,11 +22,17 @@ export interface BlockControl {
 }
 
 export interface ApiDeps {
-  services: Pick<Services, 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks' | 'cdrs'>;
+  services: Pick<Services, 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks' | 'cdrs' | 'trunks' | 'numbers' | 'terminals' | 'callRules'>;
   registrations?: RegistrationSource;
   blocks?: BlockControl;
   /** Calls in progress (call control); the /calls routes answer 503 without it. */
   calls?: LiveCalls;
+  /**
+   * Trunks' live state (the running server's trunk registrations and calls): one row per trunk,
+   * { trunkId, name, kind, registration?: { state, lastStatus?, lastError?, expiresAt?, nextAttemptAt? },
+   * activeCalls } (TrunkStatus in trunks/trunk-service.ts). GET /trunks/status answers 503 without it.
+   */
+  trunkStatus?: () => unknown[];
   /** Prometheus registry for GET /metrics (default: src/metrics.ts's). */
   metrics?: { metrics(): Promise<string>; contentType: string };
 }

@@ -1,10 +1,13 @@
 // The OpenAPI 3.1 description of the admin API (GET /openapi.json). Request bodies come from the
 // same zod schemas the routes validate with, so the description cannot drift from the checks.
 import { z } from 'zod';
-import { tenantBody, tenantPatchBody } from './tenant-routes.ts';
+import { tenantBody, tenantPatchBody, tenantSettingsPatchBody } from './tenant-routes.ts';
 import { addBody, passwordBody, patchBody } from './extension-routes.ts';
 import { createBody } from './token-routes.ts';
 import { hangupBody } from './call-routes.ts';
+import { trunkAddBody, trunkPatchBody } from './trunk-routes.ts';
+import { blockBody, numberAddBody, numberPatchBody, numberTerminalBody } from './number-routes.ts';
+import { extensionTerminalBody, ruleBody } from './extension-terminal-routes.ts';
 
 type Op = { summary: string; body?: z.ZodType; bodyOptional?: boolean; status?: number; open?: boolean; query?: string[] };
 
@@ -22,6 +25,9 @@ const errorSchema = {
 const tenantParam = { name: 'tenant', in: 'path', required: true, schema: { type: 'string' }, description: 'tenant name or id' };
 const callParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'call id' };
 const numberParam = { name: 'number', in: 'path', required: true, schema: { type: 'string' }, description: 'extension number' };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
+const trunkParam = { name: 'trunk', in: 'path', required: true, schema: { type: 'string' }, description: 'trunk name or id' };
+const didParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'number id, or the number in E.164 (+861088886666)' };
 
 const extensionOps = (prefix: string, params: object[]): Record<string, Record<string, Op & { params?: object[] }>> => ({
   [`${prefix}`]: {
@@ -36,6 +42,16 @@ const extensionOps = (prefix: string, params: object[]): Record<string, Record<s
   [`${prefix}/{number}/password`]: {
     post: { summary: 'Set (or generate) the SIP password', body: passwordBody, params: [...params, numberParam] },
   },
+  [`${prefix}/{number}/terminals`]: {
+    get: { summary: "The extension's PSTN terminals (rung with its phones), in ring order", params: [...params, numberParam] },
+    post: { summary: 'Ring a PSTN number too (phones + PSTN terminals ≤ max terminals ≤ 3)', body: extensionTerminalBody, status: 201, params: [...params, numberParam] },
+  },
+  [`${prefix}/{number}/terminals/{id}`]: { delete: { summary: 'Stop ringing a PSTN terminal', params: [...params, numberParam, idParam] } },
+  [`${prefix}/{number}/rules`]: {
+    get: { summary: 'Call rules: outbound allow/deny prefixes of outside numbers, inbound allow/deny extensions that may call it', params: [...params, numberParam] },
+    post: { summary: 'Add a call rule (any allow rule in a scope makes it a whitelist)', body: ruleBody, status: 201, params: [...params, numberParam] },
+  },
+  [`${prefix}/{number}/rules/{id}`]: { delete: { summary: 'Remove a call rule', params: [...params, numberParam, idParam] } },
 });
 
 const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
@@ -47,6 +63,49 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
     get: { summary: 'Show a tenant', params: [tenantParam] },
     patch: { summary: 'Change a tenant\'s settings: recording on/off, recording retention in days (not for config-declared tenants)', body: tenantPatchBody, params: [tenantParam] },
     delete: { summary: 'Remove a tenant (platform tokens)', params: [tenantParam] },
+  },
+  '/tenants/{tenant}/settings': {
+    get: { summary: "A tenant's call settings (operator, service hours, time zone, holiday calendar, IVR, international calls, dial plan, outbound trunks); snake_case keys", params: [tenantParam] },
+    patch: {
+      summary: 'Change call settings: keys given replace the stored ones (service_hours, ivr, international merge key by key), null goes back to the default (not for config-declared tenants)',
+      body: tenantSettingsPatchBody,
+      params: [tenantParam],
+    },
+  },
+  '/trunks': {
+    get: { summary: 'Trunks (secrets as ***): carriers first, then by priority', query: ['tenant'] },
+    post: { summary: 'Add a trunk (platform tokens); gateway and pbx trunks name their tenant, carriers none', body: trunkAddBody, status: 201 },
+  },
+  '/trunks/status': {
+    get: { summary: "Each trunk's registration state and calls in progress, from the running PBX: {items: [{trunkId, name, kind, registration?, activeCalls}]} (503 when it is not running)" },
+  },
+  '/trunks/{trunk}': {
+    get: { summary: 'Show a trunk (secrets as ***)', params: [trunkParam] },
+    patch: { summary: "Change a trunk (platform tokens; kind and tenant stay; a secret sent back as *** is kept; null clears)", body: trunkPatchBody, params: [trunkParam] },
+    delete: { summary: 'Remove a trunk no number and no outbound list uses (platform tokens)', params: [trunkParam] },
+  },
+  '/numbers': {
+    get: { summary: 'Numbers (DIDs), by tenant then number', query: ['tenant'] },
+    post: { summary: "Add a number to a tenant (platform tokens): E.164 or national in the tenant's country; one main number per tenant", body: numberAddBody, status: 201 },
+  },
+  '/numbers/{id}': {
+    get: { summary: 'Show a number', params: [didParam] },
+    patch: { summary: 'Change a number (terminals replaces them all; leaving direct mode drops them, leaving sipTrunk mode the trunk)', body: numberPatchBody, params: [didParam] },
+    delete: { summary: 'Remove a number with its blacklist and terminals (platform tokens)', params: [didParam] },
+  },
+  '/numbers/{id}/blacklist': {
+    get: { summary: "The number's caller blacklist", params: [didParam] },
+    post: { summary: 'Blacklist a caller number (13812345678) or a prefix (0755*)', body: blockBody, status: 201, params: [didParam] },
+  },
+  '/numbers/{id}/blacklist/{entry}': {
+    delete: { summary: 'Take an entry off the blacklist', params: [didParam, { name: 'entry', in: 'path', required: true, schema: { type: 'string' }, description: '13812345678 or 0755*' }] },
+  },
+  '/numbers/{id}/terminals': {
+    get: { summary: "A direct line's terminals in ring order", params: [didParam] },
+    post: { summary: 'Add a terminal (at most 3): {extension} of the same tenant, or {pstn}', body: numberTerminalBody, status: 201, params: [didParam] },
+  },
+  '/numbers/{id}/terminals/{terminal}': {
+    delete: { summary: 'Remove a terminal (a direct line keeps at least one)', params: [didParam, { name: 'terminal', in: 'path', required: true, schema: { type: 'integer' } }] },
   },
   ...extensionOps('/tenants/{tenant}/extensions', [tenantParam]),
   ...extensionOps('/extensions', []),
