@@ -59,7 +59,7 @@ afterAll(async () => {
   env.cleanup();
 });
 
-describe('bin/pbx trunk', () => {
+describe('bin/pbx trunk', { timeout: 120_000 }, () => {
   it('add, list (secrets masked), show, set, status from the running PBX, remove', async () => {
     const add = await pbx('trunk', 'add', 'carrier-a', '--kind', 'carrier', '--host', 'sip.carrier.example', '--register', '--username', 'u1', '--password', 'pw-secret', '--priority', '10');
     expect(add.stderr).toBe('');
@@ -120,7 +120,7 @@ describe('bin/pbx trunk', () => {
   });
 });
 
-describe('bin/pbx number, ext terminal|rule, tenant settings', () => {
+describe('bin/pbx number, ext terminal|rule, tenant settings', { timeout: 120_000 }, () => {
   it('number add/list/show/set/remove, block add/list/remove, terminal add/list/remove', async () => {
     expect((await pbx('number', 'add', '01088886666', '-t', 'acme', '--mode', 'switchboard', '--main')).stdout.trim()).toBe('number +861088886666 added to tenant acme (switchboard, main)');
     const direct = await pbx('number', 'add', '+861088886667', '-t', 'acme', '--mode', 'direct', '--terminal', 'ext:1001', 'pstn:13812345678', '--json');

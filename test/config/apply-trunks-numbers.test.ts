@@ -2,7 +2,8 @@
 // extensions' PSTN terminals and call rules.
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempServices, testConfig } from '../fixtures.ts';
-import { applyConfig, ConfigError } from '../../src/config/index.ts';
+import { fileURLToPath } from 'node:url';
+import { applyConfig, ConfigError, loadConfigFile } from '../../src/config/index.ts';
 import { ConflictError } from '../../src/errors.ts';
 
 let env: ReturnType<typeof tempServices>;
@@ -159,6 +160,16 @@ tenants:
     expect(r.numbers).toEqual({ added: 0, updated: 1, removed: 0 });
     expect(env.services.numbers.get('+861088886666').tenant).toBe('b');
     expect(env.services.numbers.blacklist('+861088886666').map((b) => b.entry)).toEqual(['2*']);
+  });
+
+  it('config.example.yaml applies as it is', () => {
+    env = tempServices();
+    const example = { ...loadConfigFile(fileURLToPath(new URL('../../config.example.yaml', import.meta.url))), data_dir: env.dir };
+    const r = applyConfig(env.services.db, example, env.services.audit);
+    expect(r.trunks.added).toBe(3);
+    expect(r.numbers.added).toBe(3);
+    expect(r.warnings).toEqual([]);
+    expect(env.services.numbers.get('+861088886667').mode).toBe('direct');
   });
 
   it('refuses references that do not exist, all problems at once, with their key paths', () => {

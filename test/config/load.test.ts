@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
 import { ConfigError, configSchema, defaultConfig, loadConfigFile, parseConfig } from '../../src/config/index.ts';
+import { extensionDecl, numberDecl, tenantDecl, trunkDecl } from '../../src/config/schema.ts';
+import { tenantSettingsSchema } from '../../src/tenancy/tenant-settings.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
 
@@ -25,7 +29,41 @@ describe('config loading', () => {
   it('documents every key of the schema in the example (the example with defaults equals the embedded default)', () => {
     const c = loadConfigFile(EXAMPLE);
     const d = defaultConfig();
-    expect({ ...c, data_dir: '', tenants: [] }).toEqual({ ...d, data_dir: '', tenants: [] });
+    expect({ ...c, data_dir: '', tenants: [], trunks: [] }).toEqual({ ...d, data_dir: '', tenants: [], trunks: [] });
+  });
+
+  it('documents every key of trunks, tenants (with their settings), extensions and numbers, and declares each kind of example', () => {
+    const text = readFileSync(EXAMPLE, 'utf8');
+    const keys = (s: z.ZodType): string[] => Object.keys((s as unknown as { shape: Record<string, unknown> }).shape ?? {});
+    const unwrap = (s: z.ZodType): z.ZodType => {
+      let cur = s as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType } };
+      while (['default', 'prefault', 'optional', 'pipe'].includes(cur.def.type)) cur = (cur.def.innerType ?? cur.def.in) as unknown as typeof cur;
+      return cur as unknown as z.ZodType;
+    };
+    const missing: string[] = [];
+    const check = (where: string, s: z.ZodType) => {
+      for (const k of keys(unwrap(s))) if (!new RegExp(`^\\s*(#\\s*)?(- )?${k}:`, 'm').test(text)) missing.push(`${where}.${k}`);
+    };
+    check('trunks[]', trunkDecl);
+    check('tenants[]', tenantDecl);
+    check('tenants[].extensions[]', extensionDecl);
+    check('tenants[].numbers[]', numberDecl);
+    for (const nested of ['service_hours', 'ivr', 'international'] as const) check(`tenants[].${nested}`, tenantSettingsSchema.shape[nested]);
+    expect(missing).toEqual([]);
+
+    const c = loadConfigFile(EXAMPLE);
+    expect(c.trunks.map((t) => [t.kind, t.register, t.inbound_auth])).toEqual([
+      ['carrier', true, 'ip'],
+      ['carrier', false, 'ip'],
+      ['pbx', false, 'digest'],
+    ]);
+    const acme = c.tenants.find((t) => t.name === 'acme')!;
+    expect(acme.holiday_calendar).toBe('media/calendars/cn-2026.yaml');
+    expect(acme.numbers.map((n) => [n.mode, n.main, n.blacklist.length > 0])).toEqual([
+      ['switchboard', true, true],
+      ['direct', false, false],
+      ['sipTrunk', false, false],
+    ]);
   });
 
   it('the embedded default validates and matches R-CORE-1', () => {
