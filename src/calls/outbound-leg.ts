@@ -5,11 +5,13 @@
 //
 // A carrier may challenge the INVITE (401/407). With credentials the leg answers: the same
 // INVITE again, next CSeq, same Call-ID and From tag, with (Proxy-)Authorization (RFC 3261
-// §22.2) — once per challenge, again only for stale=true. Those above never see the challenge:
-// provisionals and the final response they get are the retried transaction's.
+// §22.2) — once per realm (a proxy's 407 may be followed by the far end's 401), again only for
+// stale=true: the same realm challenging again means our credentials were refused. Those above
+// never see a challenge: provisionals and the final response they get are the retried
+// transaction's.
 import type { NameAddr, Peer, SipResponse } from '../sip/message.ts';
 import { newCallId, newTag } from '../sip/random-id.ts';
-import { challengeOf, DigestClient } from '../sip/digest-client.ts';
+import { challengeOf, DigestClient, type DigestChallenge } from '../sip/digest-client.ts';
 import type { OutgoingInvite } from '../sip/stack.ts';
 import { contactUri, Dialog, routeSetOf, type DialogTransport, type SendOptions } from '../sip/dialog/dialog.ts';
 import { hasOptionTag } from './sip-headers.ts';
@@ -31,8 +33,8 @@ export interface OutboundTarget {
 
 type InviteRequest = { method: 'INVITE'; uri: string; headers: Record<string, unknown>; content: string };
 
-/** stale=true re-challenges answered for one call before the challenge counts as a refusal. */
-const MAX_STALE_RETRIES = 2;
+/** Challenges answered for one call at most (stale ones and several realms included): a loop guard. */
+const MAX_CHALLENGES = 4;
 
 export type OutboundState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled' | 'ended';
 
@@ -66,8 +68,9 @@ export class OutboundLeg {
   private inviteSeq = 1;
   /** The credentials of the INVITE now out: its ACK for a 2xx carries them too (RFC 3261 §13.2.2.4). */
   private authHeader: Record<string, string> = {};
-  private challenged = false;
-  private staleRetries = 0;
+  /** The challenge we answer per realm (and header): each retry answers them all, fresh nc each time. */
+  private readonly answered = new Map<string, { challenge: DigestChallenge; header: 'authorization' | 'proxy-authorization' }>();
+  private retries = 0;
   private digest: DigestClient | undefined;
 
   constructor(id: string, target: OutboundTarget, from: NameAddr, contact: string, transport: DialogTransport) {
@@ -137,22 +140,27 @@ export class OutboundLeg {
 
   /**
    * A 401/407 we answer: the INVITE again with credentials (true). False when it is the final
-   * response: no credentials, no usable challenge, cancelled meanwhile, or challenged again
-   * after answering (the carrier refused our credentials).
+   * response: no credentials, no usable challenge, cancelled meanwhile, or a realm we answered
+   * challenging again without stale=true (it refused our credentials).
    */
   private answerChallenge(req: InviteRequest, r: SipResponse, events: OutboundEvents): boolean {
     const credentials = this.target.credentials;
     if (!credentials || (this.state !== 'calling' && this.state !== 'ringing')) return false;
     const ch = challengeOf(r);
     if (!ch) return false;
-    if (this.challenged && !(ch.challenge.stale && this.staleRetries++ < MAX_STALE_RETRIES)) return false;
-    this.challenged = true;
-    this.digest ??= new DigestClient();
-    const value = this.digest.authorize(ch.challenge, credentials, 'INVITE', req.uri);
+    const realm = `${ch.header} ${ch.challenge.realm}`;
+    if ((this.answered.has(realm) && !ch.challenge.stale) || this.retries >= MAX_CHALLENGES) return false;
+    this.retries++;
+    this.answered.set(realm, ch);
+    const digest = (this.digest ??= new DigestClient());
+    const auth: Record<string, string[]> = {};
+    for (const a of this.answered.values()) (auth[a.header] ??= []).push(digest.authorize(a.challenge, credentials, 'INVITE', req.uri));
+    // the ACK of a 2xx repeats the credentials (one per header there: ACK is never challenged)
+    this.authHeader = Object.fromEntries(Object.entries(auth).map(([name, values]) => [name, values.at(-1)!]));
     this.inviteSeq = ++this.seq;
+    const headers: Record<string, unknown> = { ...req.headers, cseq: { seq: this.inviteSeq, method: 'INVITE' }, ...auth };
     this.prackedRseq = -1; // RSeq counts per transaction
-    this.authHeader = { ...this.authHeader, [ch.header]: value };
-    this.send({ ...req, headers: { ...req.headers, cseq: { seq: this.inviteSeq, method: 'INVITE' }, [ch.header]: [value] } }, events);
+    this.send({ ...req, headers }, events);
     return true;
   }
 

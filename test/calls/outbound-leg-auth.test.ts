@@ -118,6 +118,21 @@ describe('outbound leg toward a carrier that challenges', () => {
     expect(invites()[1]!.headers['proxy-authorization']).toBeUndefined();
   });
 
+  it("a proxy's 407 and then the far end's 401 are both answered; the last INVITE carries both, nc counting on", async () => {
+    carrier.onInvite = (inc) => {
+      if (!carrier.authenticate(inc, true) || !carrier.authenticate(inc, false)) return;
+      inc.respond(200, undefined, { headers: contact(), body: SDP, contentType: 'application/sdp' });
+    };
+    const call = place(target());
+    expect((await call.final()).status).toBe(200);
+    expect(invites().map((i) => i.headers.cseq.seq)).toEqual([1, 2, 3]);
+    const last = invites()[2]!;
+    expect(credentialsOf(last, 'proxy-authorization')).toMatchObject({ nc: '00000002', nonce: credentialsOf(invites()[1]!, 'proxy-authorization')?.nonce });
+    expect(credentialsOf(last, 'authorization')).toMatchObject({ nc: '00000001', username: 'trunk1' });
+    await call.leg.bye();
+    expect(byMethod('BYE')[0]!.headers.cseq.seq).toBe(4);
+  });
+
   it('a reliable 183 after the challenge is PRACKed naming INVITE 2, and the dialog goes on from the PRACK', async () => {
     carrier.onInvite = (inc) => {
       if (!carrier.authenticate(inc, true)) return;
