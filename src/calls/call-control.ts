@@ -98,6 +98,9 @@ export class CallControl implements LiveCalls {
       }
     });
     options.engine.on('sessionEnded', (e) => this.bySession.get(e.sessionId)?.hangup('media failure'));
+    // the PBX talking to a caller (IVR): its prompts ending and the digits pressed
+    options.engine.on('playDone', (e) => this.bySession.get(e.sessionId)?.prompts?.onPlayDone(e));
+    options.engine.on('dtmf', (e) => this.bySession.get(e.sessionId)?.prompts?.onDtmf(e));
     // a recording is closed by the worker (destroy, stopRecord, a write error): its record is completed
     options.engine.on('recordDone', (e) => {
       const call = this.bySession.get(e.sessionId);

@@ -21,6 +21,8 @@ export interface CollectOptions {
 export class CallPrompts {
   private readonly digits: string[] = [];
   private readonly plays = new Map<number, (r: PlayOutcome) => void>();
+  /** Plays a digit ends: the engine stops them for digits it detects, we for SIP INFO digits. */
+  private readonly interruptible = new Set<number>();
   private digitWaiter: (() => void) | undefined;
   private listening = false;
   private closed = false;
@@ -43,6 +45,10 @@ export class CallPrompts {
     if (args.interruptible && this.digits.length > 0) return 'interrupted';
     const { playId } = await this.engine.play(this.sessionId, 'a', args);
     if (this.closed) return 'ended';
+    if (args.interruptible) {
+      if (this.digits.length > 0) void this.engine.stopPlay(this.sessionId, 'a', playId).catch(() => 0);
+      this.interruptible.add(playId);
+    }
     return new Promise((resolve) => this.plays.set(playId, resolve));
   }
 
@@ -86,10 +92,12 @@ export class CallPrompts {
     });
   }
 
-  /** A digit from the media engine or from SIP INFO. */
+  /** A digit from the media engine or from SIP INFO (barge-in: it ends an interruptible play). */
   onDigit(digit: string): void {
     if (this.closed) return;
     this.digits.push(digit);
+    for (const playId of this.interruptible) void this.engine.stopPlay(this.sessionId, 'a', playId).catch(() => 0);
+    this.interruptible.clear();
     this.digitWaiter?.();
   }
 
@@ -101,6 +109,7 @@ export class CallPrompts {
     const resolve = this.plays.get(e.playId);
     if (resolve === undefined) return;
     this.plays.delete(e.playId);
+    this.interruptible.delete(e.playId);
     resolve(e.reason);
   }
 

@@ -45,6 +45,10 @@ export interface LegRecord {
   extensionId: number | null;
   name: string | null;
   target: string;
+  /** The leg rang a PSTN terminal (a forwarded call). */
+  forwarded: boolean;
+  /** The trunk the leg went through or came in on. */
+  trunkId: number | null;
   startedAt: number;
   answeredAt: number | null;
   endedAt: number | null;
@@ -182,6 +186,8 @@ interface LegRowRaw {
   extension_id: number | null;
   name: string | null;
   target: string;
+  forwarded: number;
+  trunk_id: number | null;
   started_at: number;
   answered_at: number | null;
   ended_at: number | null;
@@ -241,6 +247,8 @@ function toLeg(r: LegRowRaw): LegRecord {
     extensionId: r.extension_id,
     name: r.name,
     target: r.target,
+    forwarded: r.forwarded === 1,
+    trunkId: r.trunk_id,
     startedAt: r.started_at,
     answeredAt: r.answered_at,
     endedAt: r.ended_at,

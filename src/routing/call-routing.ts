@@ -101,7 +101,7 @@ export class CallRouting {
     if (pstn.length > 0) {
       const presented = o.presented ?? this.o.numbers.mainOf(tenantId)?.number;
       for (const p of pstn.slice(0, Math.max(0, 3 - targets.length))) {
-        const t = await this.pstnTarget(tenantId, p, presented, o.divertedFrom);
+        const t = await this.pstnTarget(tenantId, p, presented, o.divertedFrom ?? presented);
         if (t === undefined) continue;
         targets.push(t.target);
         releases.push(t.release);

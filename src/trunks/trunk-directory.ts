@@ -4,11 +4,11 @@
 // kept in memory and re-read at most once a second; host names are resolved when (re)read.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type Database from 'better-sqlite3';
+import { asc } from 'drizzle-orm';
 import type { PbxDb } from '../db/open.ts';
 import type { Logger } from '../log.ts';
 import type { Peer } from '../sip/message.ts';
-import type { TrunkRow } from './schema.ts';
+import { trunk as trunkTable, type TrunkRow } from './schema.ts';
 import { trunkCalls } from '../metrics.ts';
 
 const RELOAD_MS = 1000;
@@ -40,7 +40,7 @@ export interface RoutableTrunk {
 }
 
 export class TrunkDirectory {
-  private readonly stmt: Database.Statement<[], TrunkRow>;
+  private readonly readAll: () => TrunkRow[];
   private rows: TrunkRow[] = [];
   private trunks: RoutableTrunk[] = [];
   private byId = new Map<number, RoutableTrunk>();
@@ -57,7 +57,8 @@ export class TrunkDirectory {
     /** Told whenever the trunk rows changed (outbound registrations follow). */
     private readonly onChange?: (rows: readonly TrunkRow[]) => void,
   ) {
-    this.stmt = db.sqlite.prepare('SELECT * FROM trunk ORDER BY id');
+    const query = db.orm.select().from(trunkTable).orderBy(asc(trunkTable.id)).prepare();
+    this.readAll = () => query.all();
     this.reload();
   }
 
@@ -66,7 +67,7 @@ export class TrunkDirectory {
     const now = this.now();
     if (!force && now - this.loadedAt < RELOAD_MS) return;
     this.loadedAt = now;
-    const rows = this.stmt.all();
+    const rows = this.readAll();
     const changed = JSON.stringify(rows) !== JSON.stringify(this.rows);
     if (!changed) return;
     this.rows = rows;

@@ -230,6 +230,10 @@ export interface PhoneOptions {
   telephoneEvent?: boolean;
   /** Audio payload types in our SDP (default PCMA, PCMU). */
   payloadTypes?: number[];
+  /** The loopback address the phone's SIP socket binds (default 127.0.0.1; a carrier: 127.0.0.2). */
+  host?: string;
+  /** The port it binds (default any free one). */
+  port?: number;
 }
 
 /** How the phone treats a new incoming INVITE. */
@@ -238,6 +242,8 @@ export type AnswerMode =
   | { kind: 'answer'; afterMs?: number; early?: boolean; reliable?: boolean }
   /** 180, then 486 Busy Here. */
   | { kind: 'busy' }
+  /** A final error at once, without ringing (a carrier's 503). */
+  | { kind: 'reject'; status: number }
   /** 180 (183 with SDP when `early`; reliable when `reliable`) and nothing more until the test calls `answer()`. */
   | { kind: 'ring'; early?: boolean; reliable?: boolean };
 
@@ -292,7 +298,7 @@ export class SipPhone {
 
   static async open(options: PhoneOptions): Promise<SipPhone> {
     const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
+    await new Promise<void>((resolve) => socket.bind(options.port ?? 0, options.host ?? HOST, resolve));
     return new SipPhone(socket, await RtpEndpoint.open(), options);
   }
 
@@ -300,12 +306,17 @@ export class SipPhone {
     return this.socket.address().port;
   }
 
+  /** The address the phone's SIP socket is bound to. */
+  get host(): string {
+    return this.options.host ?? HOST;
+  }
+
   get domain(): string {
     return this.options.domain ?? HOST;
   }
 
   get contact(): string {
-    return `sip:${this.user}@${HOST}:${this.port}`;
+    return `sip:${this.user}@${this.host}:${this.port}`;
   }
 
   /** Our SDP (offer or answer). */
@@ -344,7 +355,7 @@ export class SipPhone {
    * returned call's responses.
    */
   async call(number: string, o: CallOptions = {}): Promise<PhoneCall> {
-    const call = new PhoneCall(this, 'uac', `${randomBytes(8).toString('hex')}@${HOST}`, newTag());
+    const call = new PhoneCall(this, 'uac', `${randomBytes(8).toString('hex')}@${this.host}`, newTag());
     call.remoteUri = `sip:${number}@${this.domain}`;
     call.remoteTarget = call.remoteUri;
     call.localUri = `sip:${o.user ?? this.user}@${this.domain}`;
@@ -407,7 +418,7 @@ export class SipPhone {
   }
 
   via(branch: string): string {
-    return `Via: SIP/2.0/UDP ${HOST}:${this.port};branch=${branch};rport`;
+    return `Via: SIP/2.0/UDP ${this.host}:${this.port};branch=${branch};rport`;
   }
 
   // ---------------------------------------------------------------- receiving
@@ -676,6 +687,10 @@ export class PhoneCall {
 
   startAnswering(mode: AnswerMode): void {
     const invite = this.invite!;
+    if (mode.kind === 'reject') {
+      this.respondInvite(mode.status);
+      return;
+    }
     const reliable = mode.kind !== 'busy' && mode.reliable === true && hasTag(invite.header('supported'), '100rel');
     const early = mode.kind !== 'busy' && mode.early === true;
     this.respondInvite(early ? 183 : 180, early ? this.localSdp : undefined, reliable);

@@ -14,6 +14,9 @@ import { SipPhone, type PhoneOptions } from './sip-phone.ts';
 export interface TestExtension {
   number: string;
   password?: string;
+  pstn_terminals?: string[];
+  outbound_allow?: string[];
+  outbound_deny?: string[];
   ring_strategy?: 'sequential' | 'simultaneous';
   ring_timeout_s?: number;
   max_concurrent_calls?: number;
@@ -32,6 +35,12 @@ export interface TestPbxOptions {
   timers?: { t1: number; t2: number };
   /** media.rtp_timeout_s (default 60). */
   rtpTimeoutS?: number;
+  /** Top-level `trunks:` (carriers, gateways, tenant PBXs). */
+  trunks?: NonNullable<ConfigInput['trunks']>;
+  /** More keys of the tenant: settings (operator, service_hours, …) and `numbers:`. */
+  tenant?: Omit<NonNullable<ConfigInput['tenants']>[number], 'name' | 'default' | 'extensions'>;
+  /** The service-hours clock (StartOptions.serviceClock). */
+  serviceClock?: () => number;
 }
 
 export interface TestPbx {
@@ -54,7 +63,7 @@ export async function startTestPbx(options: TestPbxOptions): Promise<TestPbx> {
   const range = await freeUdpRange(options.rtpPorts ?? 200);
   const config = configSchema.parse({
     data_dir: dataDir,
-    log: { level: 'silent' },
+    log: { level: (process.env.PBX_TEST_LOG as 'info' | undefined) ?? 'silent' },
     sip: {
       udp: { host: '127.0.0.1', port: 0 },
       tcp: { host: '127.0.0.1', port: 0 },
@@ -66,16 +75,18 @@ export async function startTestPbx(options: TestPbxOptions): Promise<TestPbx> {
     api: { enabled: false },
     media: { host: '127.0.0.1', public_address: '127.0.0.1', rtp_port_min: range.min, rtp_port_max: range.max, workers: 1, ...(options.rtpTimeoutS === undefined ? {} : { rtp_timeout_s: options.rtpTimeoutS }) },
     ...(options.calls ? { calls: options.calls } : {}),
+    ...(options.trunks ? { trunks: options.trunks } : {}),
     tenants: [
       {
         name: 'main',
         default: true,
         recording: options.recording ?? true,
+        ...options.tenant,
         extensions: options.extensions.map((e) => ({ ...e, password: e.password ?? passwordOf(e.number) })),
       },
     ],
   } satisfies ConfigInput);
-  const pbx = await startPbx(config);
+  const pbx = await startPbx(config, options.serviceClock ? { serviceClock: options.serviceClock } : {});
   const sipPort = pbx.sip.boundPorts().udp[0]!;
   const phones: SipPhone[] = [];
   return {
