@@ -32,6 +32,7 @@ import { NumberLookup } from './numbers/number-lookup.ts';
 import { TenantSettingsLookup } from './tenancy/tenant-settings-lookup.ts';
 import { TrunkDirectory } from './trunks/trunk-directory.ts';
 import { TrunkRegistrations } from './trunks/trunk-registrations.ts';
+import type { TrunkStatus } from './trunks/trunk-service.ts';
 import { CallerAccounts } from './trunks/trunk-accounts.ts';
 import { CallRouting } from './routing/call-routing.ts';
 import { prepareRecordingPath, startCallRecords, type RunningCallRecords } from './cdr/index.ts';
@@ -249,6 +250,21 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
       },
     },
     calls,
+    trunkStatus: () => {
+      const registrations = new Map(trunkRegistrations.status().map((r) => [r.trunkId, r]));
+      return trunks.all().map((t): TrunkStatus => {
+        const r = registrations.get(t.id);
+        return {
+          trunkId: t.id,
+          name: t.name,
+          kind: t.kind,
+          ...(r === undefined
+            ? {}
+            : { registration: { state: r.state, ...(r.lastStatus === undefined ? {} : { lastStatus: r.lastStatus }), ...(r.lastError === undefined ? {} : { lastError: r.lastError }), ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt }), ...(r.nextAttemptAt === undefined ? {} : { nextAttemptAt: r.nextAttemptAt }) } }),
+          activeCalls: trunks.activeCalls(t.id),
+        };
+      });
+    },
   });
   // what start-up built, closed in reverse order (a failed start, and the end of stop())
   const closeCore = async (): Promise<void> => {
