@@ -109,3 +109,9 @@ export const trunkRegistered = new Gauge({
   labelNames: ['trunk'] as const,
   registers: [registry],
 });
+
+export const callsForwarded = new Counter({
+  name: 'pbx_calls_forwarded_total',
+  help: 'Legs placed to PSTN terminals (an extension or direct line ringing a mobile through a trunk)',
+  registers: [registry],
+});

@@ -86,7 +86,7 @@ export class CallControl implements LiveCalls {
       registerDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
       unregisterDialog: (key) => this.dialogs.delete(key),
       findDialog: (callId, localTag) => this.dialogs.get(dialogKey(callId, localTag)),
-      transferTarget: (tenantId, user, toUri) => this.transferTarget(tenantId, user, toUri),
+      transferTarget: (tenantId, user, toUri, by) => this.transferTarget(tenantId, user, toUri, by),
       ended: (call) => this.onEnded(call),
       partiesChanged: (call) => this.recount(call),
     };
@@ -270,9 +270,10 @@ export class CallControl implements LiveCalls {
   // ------------------------------------------------------------------ helpers
 
   /** Where a REFER may send a call in the tenant: an extension with a free call slot and a registered phone. */
-  private transferTarget(tenantId: number, user: string, toUri: string): TransferTarget {
+  private transferTarget(tenantId: number, user: string, toUri: string, byExtensionId?: number): TransferTarget {
     const extension = this.o.routing.extension(tenantId, user);
     if (extension === undefined) return { status: 404, reason: 'Not Found' };
+    if (byExtensionId !== undefined && this.o.routing.sameDirectLine(byExtensionId, extension.id)) return { status: 403, reason: 'Forbidden' };
     const busy = this.activeCallsOf(extension.id);
     if (busy >= extension.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
     const terminals = this.o.routing.phonesOf(extension.id, extension.number, toUri);

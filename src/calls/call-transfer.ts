@@ -58,7 +58,7 @@ interface TransferResult {
 
 /** Rings the Refer-To target; on answer it replaces the transferor's side. */
 async function blind(call: Call, side: LegName, user: string, toUri: string): Promise<TransferResult> {
-  const target = call.ctx.transferTarget(call.tenantId, user, toUri);
+  const target = call.ctx.transferTarget(call.tenantId, user, toUri, call.side(side)?.party.extensionId);
   if ('status' in target) return target;
   const transferee = call.side(other(side))!;
   const offer = call.media.offerToward(side, 'sendrecv');

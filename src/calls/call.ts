@@ -17,7 +17,7 @@ import type { Dialog, DialogTransport, SendOptions } from '../sip/dialog/dialog.
 import type { IncomingRequest } from '../sip/stack-api.ts';
 import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
 import { formatHost, parseUri } from '../sip/uri.ts';
-import { callSetupSeconds } from '../metrics.ts';
+import { callSetupSeconds, callsForwarded } from '../metrics.ts';
 import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
 import { CallMedia, UnacceptableSdpError } from './call-media.ts';
 import { Fork, type ForkOutcome, type RingStrategy } from './fork.ts';
@@ -50,8 +50,8 @@ export interface CallContext {
   unregisterDialog(key: string): void;
   /** The call and side owning one of our dialogs (Replaces, RFC 3891). */
   findDialog(callId: string, localTag: string): { call: Call; side: LegName } | undefined;
-  /** Resolves a Refer-To user in the tenant to ringable terminals. */
-  transferTarget(tenantId: number, user: string, toUri: string): TransferTarget;
+  /** Resolves a Refer-To user in the tenant to ringable terminals (`byExtensionId`: who transfers). */
+  transferTarget(tenantId: number, user: string, toUri: string, byExtensionId?: number): TransferTarget;
   ended(call: Call): void;
   /** A side changed hands (transfer): who the call counts against changes. */
   partiesChanged(call: Call): void;
@@ -221,6 +221,7 @@ export class Call {
           ...(target.trunkId === undefined ? {} : { trunkId: target.trunkId }),
         });
         leg.start({ body: offer }, events);
+        if (target.forwarded) callsForwarded.inc();
         if (index === 0 && this.state === 'ringing') callSetupSeconds.observe({ phase: 'route' }, (performance.now() - this.receivedAt) / 1000);
         return leg;
       },

@@ -89,9 +89,7 @@ export class CallRouting {
     if (extension === undefined) return { status: 404, reason: 'Not Found', why: `no extension ${number}` };
     if (o.caller !== undefined) {
       if (!mayCallExtension(o.caller.number, this.o.rules.rules(extension.id, 'inbound'))) return { status: 403, reason: 'Forbidden', why: `extension ${extension.number} does not take calls from ${o.caller.number}` };
-      // R-DL-1: the terminals of one direct line do not call each other
-      const line = this.o.numbers.directLineOf(o.caller.id);
-      if (line !== undefined && this.o.numbers.directLineOf(extension.id)?.id === line.id) return { status: 403, reason: 'Forbidden', why: 'terminals of one direct line cannot call each other' };
+      if (this.sameDirectLine(o.caller.id, extension.id)) return { status: 403, reason: 'Forbidden', why: 'terminals of one direct line cannot call each other' };
     }
     const busy = this.o.activeCallsOf(extension.id);
     if (busy >= extension.maxConcurrentCalls || (!this.o.callWaiting && busy > 0)) return { status: 486, reason: 'Busy Here' };
@@ -110,6 +108,12 @@ export class CallRouting {
     const release = () => releases.forEach((r) => r());
     if (targets.length === 0) return { status: 480, reason: 'Temporarily Unavailable' };
     return { extension, targets, release };
+  }
+
+  /** R-DL-1: the terminals of one direct line neither call nor transfer to each other. */
+  sameDirectLine(extensionA: number, extensionB: number): boolean {
+    const line = this.o.numbers.directLineOf(extensionA);
+    return line !== undefined && this.o.numbers.directLineOf(extensionB)?.id === line.id;
   }
 
   /** The registered contacts of an extension as call targets (sent to where each registered from). */

@@ -183,7 +183,7 @@ describe('calls through trunks', () => {
     await out.bye();
   });
 
-  it('direct line: its terminals ring at once; they cannot call each other', async () => {
+  it('direct line: its terminals ring at once; they cannot call or transfer to each other', async () => {
     const one = await t.phone('811');
     const two = await t.phone('812');
     one.answerMode = { kind: 'ring' };
@@ -193,6 +193,12 @@ describe('calls through trunks', () => {
     await two.incomingCall(0, 5000);
     a.answer();
     expect((await call.waitFinal()).status).toBe(200);
+    await a.waitRequest('ACK');
+    const refer = await a.request('REFER', { headers: [`Refer-To: <sip:812@127.0.0.1:${t.sipPort}>`] });
+    expect(refer.status).toBe(202);
+    await a.waitRequest('NOTIFY', 5000, (n) => /SIP\/2\.0 [2-6]\d\d/.test(n.body) && !n.body.includes('100'));
+    expect(a.requests('NOTIFY').at(-1)!.body.trim()).toBe('SIP/2.0 403 Forbidden');
+    expect(two.incoming).toHaveLength(1); // 812 was not rung by the transfer
     await call.bye();
     await waitForCalls(t, 0);
     one.answerMode = { kind: 'answer' };
