@@ -14,6 +14,8 @@ const TENANT_PBX = '127.0.0.3';
 const MAIN = '+861088886666';
 const DIRECT = '+861088887777';
 const HANDOFF = '+861088889999';
+const ANNOUNCING = '+861088885555';
+const DROPPING = '+861088884444';
 
 /** Saturday 2026-11-28 10:00 in Shanghai, then Monday 2026-11-30 10:00. */
 const SATURDAY = Date.parse('2026-11-28T10:00:00+08:00');
@@ -53,6 +55,8 @@ describe('calls through trunks', () => {
           { number: MAIN, mode: 'switchboard', main: true, blacklist: ['13800000001', '0755*'] },
           { number: DIRECT, mode: 'direct', terminals: [{ extension: '811' }, { extension: '812' }], ring_strategy: 'simultaneous' },
           { number: HANDOFF, mode: 'sipTrunk', trunk: 'acme-pbx', max_calls: 1 },
+          { number: ANNOUNCING, mode: 'switchboard', blacklist: ['13800000001'], block_action: 'announcement' },
+          { number: DROPPING, mode: 'switchboard', blacklist: ['13800000001'], block_action: 'drop' },
         ],
       },
       serviceClock: () => clock,
@@ -141,6 +145,20 @@ describe('calls through trunks', () => {
     expect(blocked.length).toBeGreaterThanOrEqual(2);
     const unknown = await fromNetwork('+861000000000');
     expect((await unknown.call.waitFinal()).status).toBe(404);
+  });
+
+  it('blacklist: the announcement action plays "not available" then hangs up; drop answers and ends at once', async () => {
+    const announced = await fromNetwork(ANNOUNCING, '13800000001');
+    expect((await announced.call.waitFinal()).status).toBe(200);
+    await announced.carrier.rtp.waitFor(50, (p) => p.payloadType === 8 || p.payloadType === 0);
+    await announced.call.waitRequest('BYE', 15_000);
+    const dropped = await fromNetwork(DROPPING, '13800000001');
+    expect((await dropped.call.waitFinal()).status).toBe(200);
+    await dropped.call.waitRequest('BYE', 3000);
+    await waitForCalls(t, 0);
+    await sleep(200);
+    const latest = t.pbx.services.cdrs.list({ limit: 2 }).items;
+    expect(latest.map((r) => r.disposition)).toEqual(['blocked', 'blocked']);
   });
 
   it('outbound: the carrier sees the main number, never the extension; the called number without the outside-line prefix', async () => {
