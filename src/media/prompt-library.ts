@@ -32,6 +32,7 @@ export const DEFAULT_PROMPT_IDS = [
   'outside-hours',
   'invalid-extension',
   'goodbye',
+  'not-available',
   'digit-0',
   'digit-1',
   'digit-2',
