@@ -213,5 +213,11 @@ function resolvePaths(c: Config, baseDir: string): Config {
         ...(c.sip.tls.key !== undefined ? { key: abs(c.sip.tls.key) } : {}),
       },
     },
+    // files a tenant names (holiday calendar, greetings) are relative to the config file too
+    tenants: c.tenants.map((t) => ({
+      ...t,
+      ...(t.holiday_calendar !== undefined ? { holiday_calendar: abs(t.holiday_calendar) } : {}),
+      numbers: t.numbers.map((n) => (n.greeting !== undefined ? { ...n, greeting: abs(n.greeting) } : n)),
+    })),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError, configSchema, defaultConfig, loadConfigFile, parseConfig } from '../../src/config/index.ts';
@@ -58,7 +59,9 @@ describe('config loading', () => {
       ['pbx', false, 'digest'],
     ]);
     const acme = c.tenants.find((t) => t.name === 'acme')!;
-    expect(acme.holiday_calendar).toBe('media/calendars/cn-2026.yaml');
+    // relative to the config file (the example sits at the repository's root), and shipped
+    expect(acme.holiday_calendar).toBe(join(process.cwd(), 'media/calendars/cn-2026.yaml'));
+    expect(existsSync(acme.holiday_calendar!)).toBe(true);
     expect(acme.numbers.map((n) => [n.mode, n.main, n.blacklist.length > 0])).toEqual([
       ['switchboard', true, true],
       ['direct', false, false],
