@@ -134,6 +134,8 @@ export const extensionDecl = z
     ring_timeout_s: z.number().int().min(5).max(300).default(20),
     max_concurrent_calls: z.number().int().min(1).max(100).default(2),
     voicemail: z.boolean().default(true),
+    /** PIN for listening to voicemail by phone (*97). */
+    voicemail_pin: z.preprocess(asString, z.string().regex(/^[0-9]{4,12}$/, 'must be 4 to 12 digits')).optional(),
     /** PSTN numbers rung with the registered phones (an employee's mobile); phones + these ≤ max_terminals. */
     pstn_terminals: z.array(phoneNumber).max(3).default([]),
     /** Outbound whitelist / blacklist: prefixes of outside numbers (national form) this extension may / may not dial. */
@@ -285,6 +287,49 @@ export const configSchema = z
         dir: z.string().min(1).optional(),
         /** How often the retention job looks for recordings past their tenant's retention. */
         retention_sweep_interval_s: z.number().int().min(60).default(3600),
+      })
+      .strict()
+      .prefault({}),
+    /** Where voicemail messages are stored; default <data_dir>/voicemail. */
+    voicemail: z
+      .object({
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** The outbox (SMS and webhooks): providers and delivery. */
+    notify: z
+      .object({
+        sms: z
+          .object({
+            /** log: write SMS to the log only (the embedded default); http: a generic HTTP SMS gateway. */
+            provider: z.enum(['log', 'http']).default('log'),
+            http: z
+              .object({
+                /** {to} and {text} are replaced (URL-encoded) in the URL. */
+                url: z.string().url(),
+                method: z.enum(['POST', 'GET']).default('POST'),
+                /** Extra headers, e.g. { Authorization: 'Bearer …' }. */
+                headers: z.record(z.string(), z.string()).default({}),
+                /** json or form body built from `fields`. */
+                body: z.enum(['json', 'form']).default('json'),
+                /** Body fields; values may use {to} and {text}. */
+                fields: z.record(z.string(), z.string()).default({ to: '{to}', text: '{text}' }),
+              })
+              .strict()
+              .optional(),
+            /** Longest SMS in segments (70 UCS-2 / 160 GSM characters each, fewer when split). */
+            max_segments: z.number().int().min(1).max(10).default(3),
+          })
+          .strict()
+          .refine((s) => s.provider !== 'http' || s.http !== undefined, { message: 'provider http needs notify.sms.http', path: ['http'] })
+          .prefault({}),
+        /** Attempts before a message is dead, and the back-off between them (doubling). */
+        max_attempts: z.number().int().min(1).max(50).default(8),
+        retry_base_s: z.number().int().min(1).max(3600).default(30),
+        retry_max_s: z.number().int().min(1).max(86_400).default(3600),
+        /** One delivery attempt may take this long. */
+        timeout_ms: z.number().int().min(100).max(60_000).default(5000),
       })
       .strict()
       .prefault({}),

@@ -10,3 +10,5 @@ export { trunk } from '../trunks/schema.ts';
 export { didNumber, numberBlock } from '../numbers/schema.ts';
 export { terminal } from '../directory/terminal-schema.ts';
 export { extensionCallRule } from '../directory/call-rule-schema.ts';
+export { outbox } from '../notify/schema.ts';
+export { voicemailMessage } from '../voicemail/schema.ts';

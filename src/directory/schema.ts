@@ -18,6 +18,10 @@ export const extension = sqliteTable(
     ringTimeoutS: integer('ring_timeout_s').notNull().default(20),
     maxConcurrentCalls: integer('max_concurrent_calls').notNull().default(2),
     voicemailEnabled: integer('voicemail_enabled', { mode: 'boolean' }).notNull().default(true),
+    /** Digits the owner enters to listen by phone (*97); null = no PIN set (listening by phone refused). */
+    voicemailPin: text('voicemail_pin'),
+    /** The box's own greeting (WAV path), or null for the default prompt. */
+    voicemailGreeting: text('voicemail_greeting'),
     configManaged: integer('config_managed', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },

@@ -79,6 +79,74 @@ export const tenantSettingsSchema = z
     outside_line_prefix: z.string().regex(/^[0-9*#]{0,3}$/, 'must be up to 3 digits').default(''),
     /** Ordered failover list of carrier trunk names; empty = every carrier by priority. */
     outbound_trunks: z.array(z.string().min(1)).default([]),
+    /** The company name messages use ({company}); default the tenant's name. */
+    company: z.string().min(1).max(64).optional(),
+    /** The tenant's reserved mobile: missed-call SMS and general-box voicemail notices go there. */
+    reserved_mobile: z.string().regex(/^\+?[0-9]{5,20}$/, 'must be a phone number').optional(),
+    voicemail: z
+      .object({
+        /** Longest message, seconds (R-BASIC-5: default 120). */
+        max_length_s: z.number().int().min(10).max(600).default(120),
+        /** This long without speech ends a message. */
+        silence_s: z.number().int().min(2).max(60).default(5),
+        /** PIN of the general box (listening by phone). */
+        general_box_pin: z.string().regex(/^[0-9]{4,12}$/, 'must be 4 to 12 digits').optional(),
+        /** Greeting of the general box (WAV), default the built-in prompt. */
+        general_box_greeting: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Messages the PBX sends for the tenant; templates take {caller} {time} {extension} {company}. */
+    messages: z
+      .object({
+        /** R-BASIC-3: an SMS to a mobile caller after the call ends (off unless enabled). */
+        hangup_sms: z
+          .object({
+            enabled: z.boolean().default(false),
+            text: z.string().min(1).max(500).default('Thank you for calling {company}.'),
+            /** At most one per caller within this many hours. */
+            period_h: z.number().int().min(1).max(24 * 90).default(24),
+          })
+          .strict()
+          .prefault({}),
+        /** R-SW-3: an SMS to the reserved mobile when a call could not be connected. */
+        missed_call_sms: z
+          .object({
+            enabled: z.boolean().default(true),
+            text: z.string().min(1).max(500).default('{company}: missed call from {caller} at {time} for {extension}.'),
+          })
+          .strict()
+          .prefault({}),
+        /** R-BASIC-4: the real caller pushed to the employee a call is forwarded to. */
+        incoming_call: z
+          .object({
+            sms: z.boolean().default(false),
+            webhook: z.boolean().default(false),
+            text: z.string().min(1).max(500).default('{company}: call from {caller} for {extension} at {time}.'),
+          })
+          .strict()
+          .prefault({}),
+        /** A voicemail was left: SMS to the box owner's mobile and/or the webhook. */
+        voicemail: z
+          .object({
+            sms: z.boolean().default(false),
+            webhook: z.boolean().default(true),
+            text: z.string().min(1).max(500).default('{company}: new voicemail from {caller} at {time} for {extension}.'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Where webhooks go (voicemail, incoming calls) and in which format. */
+    webhook: z
+      .object({
+        url: z.string().url('must be an http(s) URL').optional(),
+        /** json: our event; wecom / dingtalk / feishu: the chat robots' text message format. */
+        format: z.enum(['json', 'wecom', 'dingtalk', 'feishu']).default('json'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
