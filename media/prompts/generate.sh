@@ -38,6 +38,13 @@ outside-hours|We are closed. You have reached us outside service hours.|现在�
 invalid-extension|The extension you dialed is invalid.|您拨打的分机号不存在。
 goodbye|Goodbye.|再见。
 not-available|The number you dialed is not available.|您拨打的号码暂时无法接通。
+vm-enter-pin|Please enter your voicemail PIN, then press the pound key.|请输入语音信箱密码，以井号键结束。
+vm-wrong-pin|That PIN is not correct.|密码错误。
+vm-new-messages|new messages.|条新留言。
+vm-menu|Press one to replay, seven to delete, nine to save, or pound for the next message.|重听请按一，删除请按七，保存请按九，下一条请按井号键。
+vm-deleted|Message deleted.|留言已删除。
+vm-saved|Message saved.|留言已保存。
+vm-no-more|No more messages.|没有更多留言。
 digit-0|zero|零
 digit-1|one|一
 digit-2|two|二
