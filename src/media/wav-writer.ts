@@ -139,6 +139,25 @@ export class WavWriter {
     this.writeSizes(this.onDisk);
   }
 
+  /**
+   * Cuts the audio back to its first `dataBytes` (rounded down to whole frames; never grows it):
+   * pending audio past the cut is dropped, audio on disk is cut off the file, and the header is
+   * rewritten at once. Used to take trailing silence or a key's tone off a voice message.
+   */
+  truncate(dataBytes: number): void {
+    if (this.fd < 0) throw new Error(`${this.path}: truncate after close`);
+    const align = this.layout.blockAlign;
+    const keep = Math.max(0, Math.min(this.dataBytes, Math.floor(dataBytes / align) * align));
+    if (keep >= this.onDisk) {
+      this.pendingBytes = keep - this.onDisk;
+    } else {
+      this.pendingBytes = 0;
+      this.onDisk = keep;
+      ftruncateSync(this.fd, this.layout.headerSize + keep);
+    }
+    this.refresh();
+  }
+
   /** Writes what is pending, pads an odd data chunk, finalises the header and closes the file. */
   close(): void {
     if (this.fd < 0) return;

@@ -47,6 +47,28 @@ describe('WAV writer', () => {
     expect(readWav(path).data.length).toBe(16002);
   });
 
+  it('truncate() cuts pending and on-disk audio back, rewriting the header at once', () => {
+    const path = join(dir, 'truncate.wav');
+    const w = new WavWriter(path, { refreshBytes: 3200 }); // 200 ms of mono
+    w.writeSamples(ramp(4000)); // 3 refreshes on disk + 1600 bytes pending
+    w.truncate(7001); // within pending: rounded down to whole frames
+    expect(w.dataBytes).toBe(7000);
+    expect(readWav(path).data.length).toBe(7000);
+    w.truncate(2000); // back into what is on disk
+    expect(readWav(path).data.length).toBe(2000);
+    expect(statSync(path).size).toBe(44 + 2000);
+    w.truncate(5000); // never grows
+    expect(w.dataBytes).toBe(2000);
+    w.writeSamples(ramp(100, 1000));
+    w.close();
+    const done = readWav(path);
+    expect(done.data.length).toBe(2200);
+    const pcm = new Int16Array(done.data.buffer, done.data.byteOffset, 1100);
+    expect(pcm.subarray(0, 1000)).toEqual(ramp(1000));
+    expect(pcm.subarray(1000)).toEqual(ramp(100, 1000));
+    expect(repairWav(path).status).toBe('ok');
+  });
+
   it('writes A-law and µ-law with fmt cbSize and a fact chunk, padding an odd data chunk', () => {
     for (const format of ['alaw', 'ulaw'] as const) {
       const path = join(dir, `${format}.wav`);
