@@ -14,6 +14,7 @@ import { TRUNK_COLUMNS, trunkValues, type TrunkDbRow } from '../trunks/trunk-ser
 import { normalizeDid, parseBlockEntry } from '../numbers/number-service.ts';
 import { TerminalService, normalizePstn, type TerminalSpec } from '../directory/terminal-service.ts';
 import { checkRule, type CallRuleInput } from '../directory/call-rule-service.ts';
+import { messageTemplateProblems } from '../notify/message-template.ts';
 import { ConfigError, formatPath, type ConfigProblem } from './load.ts';
 import type { Config, ExtensionDecl, NumberDecl, TenantDecl } from './schema.ts';
 
@@ -112,6 +113,7 @@ function checkReferences(config: Config): { problems: ConfigProblem[]; resolved:
   const numberAt = new Map<string, string>();
   config.tenants.forEach((t, i) => {
     const home = homeOf(t);
+    for (const p of messageTemplateProblems(t, { company: t.name, maxSegments: config.notify.sms.max_segments })) add(['tenants', i, ...p.path], p.message);
     t.outbound_trunks.forEach((name, k) => {
       const tr = trunks.get(name);
       if (!tr) add(['tenants', i, 'outbound_trunks', k], `unknown trunk "${name}" (declare it under trunks:)`);

@@ -8,6 +8,7 @@ import { ConfigManagedError, ConflictError, InvalidError, NotFoundError, isUniqu
 import { sipDomain, tenantName } from '../config/schema.ts';
 import { tenant, type TenantRow } from './schema.ts';
 import { parseTenantSettings, tenantSettingsSchema, type TenantSettings } from './tenant-settings.ts';
+import { checkMessageTemplates } from '../notify/message-template.ts';
 
 export interface Tenant {
   id: number;
@@ -231,6 +232,7 @@ export class TenantService {
     }
     if (r.data.operator !== undefined && s.prepare<[number, string], number>('SELECT id FROM extension WHERE tenant_id = ? AND number = ?').pluck().get(t.id, r.data.operator) === undefined)
       throw new InvalidError(`settings of tenant ${t.name}: operator ${r.data.operator} is not an extension of the tenant; add it first`);
+    checkMessageTemplates(r.data, { tenant: t.name }); // SMS length of messages.*.text (notify.sms.max_segments' default)
     s.prepare('UPDATE tenant SET settings = ? WHERE id = ?').run(JSON.stringify(merged), t.id);
     this.audit.record({ actor, action: 'tenant.settings', target: t.name, tenantId: t.id, detail: patch });
     return r.data;
