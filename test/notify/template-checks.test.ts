@@ -16,10 +16,10 @@ describe('message templates are refused when they cannot fit the SMS limit', () 
     env = tempServices();
     const t = env.services.tenants.add({ name: 'acme', domain: 'acme.example' });
     // 3 segments = 201 UCS-2 characters; {caller} takes 20, {company} the tenant name (4)
-    env.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { text: chinese(177) + '{caller}{company}' } } });
+    env.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { enabled: true, period_h: 24, text: chinese(177) + '{caller}{company}' } } });
     let err: unknown;
     try {
-      env.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { text: chinese(178) + '{caller}{company}' } } });
+      env.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { enabled: true, period_h: 24, text: chinese(178) + '{caller}{company}' } } });
     } catch (e) {
       err = e;
     }
