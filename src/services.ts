@@ -17,6 +17,8 @@ import { TrunkService } from './trunks/trunk-service.ts';
 import { NumberService } from './numbers/number-service.ts';
 import { TerminalService } from './directory/terminal-service.ts';
 import { CallRuleService } from './directory/call-rule-service.ts';
+import { VoicemailStore, voicemailDir } from './voicemail/voicemail-store.ts';
+import { VoicemailPins } from './voicemail/voicemail-pin.ts';
 
 export interface Services {
   db: PbxDb;
@@ -33,6 +35,9 @@ export interface Services {
   numbers: NumberService;
   terminals: TerminalService;
   callRules: CallRuleService;
+  /** Voicemail messages of every box (files under voicemail.dir); box counts for MWI. */
+  voicemail: VoicemailStore;
+  voicemailPins: VoicemailPins;
   close(): void;
 }
 
@@ -61,6 +66,8 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     numbers: new NumberService(db, audit, terminals, now),
     terminals,
     callRules: new CallRuleService(db, audit, now),
+    voicemail: new VoicemailStore(db, { dir: voicemailDir(config), audit, now }),
+    voicemailPins: new VoicemailPins(db, audit),
     close: () => {
       services.bindings.flush();
       db.close();

@@ -264,6 +264,11 @@ export function applyConfig(db: PbxDb, config: Config, audit: AuditLog, now: () 
       for (const r of rules) ins.run(tenantId, extId, r.scope, r.action, r.pattern, now());
       changed = true;
     }
+    const pin = e.voicemail_pin ?? null;
+    if (s.prepare('SELECT voicemail_pin FROM extension WHERE id = ?').pluck().get(extId) !== pin) {
+      s.prepare('UPDATE extension SET voicemail_pin = ? WHERE id = ?').run(pin, extId);
+      changed = true;
+    }
     return changed;
   };
 
