@@ -18,6 +18,10 @@
 // reordered, late and duplicate packets simply land at their place; later than that they are
 // dropped, so audio already in the file is never rewritten. Positions nothing was written to
 // stay zero: silence where packets are missing.
+// With `channels: 1` the same timeline records one side ('left') to a mono file: the voice
+// message of one leg (message-recorder.ts), which also uses the hooks `maxFrames` (the file
+// stops growing there), `onCommit` (sees each chunk before it is written), positionOf (where an
+// RTP timestamp lands, e.g. a key's start) and close(keepFrames) (cuts the end back).
 
 import { endianness } from 'node:os';
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711.ts';
@@ -35,6 +39,12 @@ export interface CallRecorderOptions {
   windowMs?: number;
   /** Header refresh period in milliseconds of audio (default 1000). */
   refreshMs?: number;
+  /** 2 (default): left and right; 1: a mono file of the left side only. */
+  channels?: 1 | 2;
+  /** The file stops at this many frames: nothing is committed past it. */
+  maxFrames?: number;
+  /** Sees every chunk of committed audio (interleaved frames) before it is written; must not keep it. */
+  onCommit?: (samples: Int16Array, frames: number) => void;
 }
 
 export interface RecorderSideStats {
@@ -80,6 +90,7 @@ class SideState {
 }
 
 export class CallRecorder {
+  readonly channels: 1 | 2;
   private readonly writer: WavWriter;
   private readonly clock: () => number;
   private readonly t0: number;
@@ -90,6 +101,8 @@ export class CallRecorder {
   private readonly outBytes = new Uint8Array(this.out.buffer); // the same memory, for the writer
   private readonly header: RtpHeader = emptyHeader();
   private committed = 0; // timeline position up to which the file is written
+  private readonly maxFrames: number;
+  private readonly onCommit: ((samples: Int16Array, frames: number) => void) | undefined;
   private closed = false;
 
   /** Creates the file and starts the timeline now. */
@@ -102,13 +115,31 @@ export class CallRecorder {
     const dtmf = options.dtmfPayloadType;
     this.sides[0].dtmfPt = typeof dtmf === 'number' ? dtmf : (dtmf?.left ?? -1);
     this.sides[1].dtmfPt = typeof dtmf === 'number' ? dtmf : (dtmf?.right ?? -1);
-    this.writer = new WavWriter(path, { channels: 2, sampleRate: 8000, refreshBytes: Math.round((options.refreshMs ?? 1000) * RATE) * 4 });
+    this.channels = options.channels === 1 ? 1 : 2;
+    this.maxFrames = options.maxFrames ?? Infinity;
+    this.onCommit = options.onCommit;
+    this.writer = new WavWriter(path, { channels: this.channels, sampleRate: 8000, refreshBytes: Math.round((options.refreshMs ?? 1000) * RATE) * 2 * this.channels });
     this.t0 = this.clock();
   }
 
   /** Seconds of audio committed to the file. */
   get seconds(): number {
     return this.committed / 8000;
+  }
+
+  /** Frames (samples per channel) committed to the file. */
+  get frames(): number {
+    return this.committed;
+  }
+
+  /**
+   * The timeline position (frame) where RTP timestamp `timestamp` of stream `ssrc` lands on a
+   * side, or undefined when that side is not recording that stream (no audio from it yet).
+   */
+  positionOf(side: RecorderSide, ssrc: number, timestamp: number): number | undefined {
+    const s = this.sides[side === 'left' ? 0 : 1];
+    if (!s.active || s.ssrc !== ssrc) return undefined;
+    return s.anchorPos + s.lastExt + timestampDelta(s.lastTs, timestamp) + s.shift;
   }
 
   stats(side: RecorderSide): Readonly<RecorderSideStats> {
@@ -129,6 +160,10 @@ export class CallRecorder {
   feedPayload(side: RecorderSide, payloadType: number, timestamp: number, ssrc: number, payload: Uint8Array, offset = 0, length = payload.length - offset): void {
     if (this.closed) return;
     const s = this.sides[side === 'left' ? 0 : 1];
+    if (side === 'right' && this.channels === 1) {
+      s.stats.skipped++;
+      return;
+    }
     const table = payloadType === PT_PCMA ? ALAW_TO_LINEAR : payloadType === PT_PCMU ? ULAW_TO_LINEAR : undefined;
     if (table === undefined || payloadType === s.dtmfPt || length <= 0) {
       s.stats.skipped++;
@@ -204,11 +239,23 @@ export class CallRecorder {
     }
   }
 
-  /** Writes the remaining window and finalises the file. */
-  close(): void {
+  /** Commits everything placed so far (the whole window) without closing: the file's end is final. */
+  flush(): void {
+    if (!this.closed) this.commit(Math.max(this.now(), this.sides[0].maxEnd, this.sides[1].maxEnd));
+  }
+
+  /**
+   * Writes the remaining window and finalises the file; with `keepFrames`, the file is then cut
+   * back to that many frames (never grown).
+   */
+  close(keepFrames?: number): void {
     if (this.closed) return;
     this.commit(Math.max(this.now(), this.sides[0].maxEnd, this.sides[1].maxEnd));
     this.closed = true;
+    if (keepFrames !== undefined && keepFrames < this.committed) {
+      this.committed = Math.max(0, Math.floor(keepFrames));
+      this.writer.truncate(this.committed * 2 * this.channels);
+    }
     this.writer.close();
   }
 
@@ -268,22 +315,34 @@ export class CallRecorder {
     if (to > s.maxEnd) s.maxEnd = to;
   }
 
-  private commit(to: number): void {
+  private commit(upTo: number): void {
     const left = this.sides[0].ring;
     const right = this.sides[1].ring;
     const out = this.out;
+    const stereo = this.channels === 2;
+    const bytesPerFrame = 2 * this.channels;
+    const to = Math.min(upTo, this.maxFrames);
     while (this.committed < to) {
       const frames = Math.min(to - this.committed, COMMIT_CHUNK);
-      for (let i = 0, p = this.committed; i < frames; i++, p++) {
-        const k = p & MASK;
-        out[2 * i] = left[k]!;
-        out[2 * i + 1] = right[k]!;
-        left[k] = 0;
-        right[k] = 0;
+      if (stereo) {
+        for (let i = 0, p = this.committed; i < frames; i++, p++) {
+          const k = p & MASK;
+          out[2 * i] = left[k]!;
+          out[2 * i + 1] = right[k]!;
+          left[k] = 0;
+          right[k] = 0;
+        }
+      } else {
+        for (let i = 0, p = this.committed; i < frames; i++, p++) {
+          const k = p & MASK;
+          out[i] = left[k]!;
+          left[k] = 0;
+        }
       }
+      if (this.onCommit !== undefined) this.onCommit(out, frames);
       // PCM16 in the file is little-endian, as is every host we ship on (x86-64, arm64).
-      if (BIG_ENDIAN_HOST) Buffer.from(this.out.buffer, 0, frames * 4).swap16();
-      this.writer.write(this.outBytes, 0, frames * 4);
+      if (BIG_ENDIAN_HOST) Buffer.from(this.out.buffer, 0, frames * bytesPerFrame).swap16();
+      this.writer.write(this.outBytes, 0, frames * bytesPerFrame);
       this.committed += frames;
     }
   }

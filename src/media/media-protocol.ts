@@ -166,6 +166,34 @@ export interface RecordResult {
   seconds: number;
 }
 
+/** A voice message: one leg's incoming audio to a mono 8 kHz PCM16 WAV, ending by itself (message-recorder.ts). */
+export interface RecordMessageArgs {
+  /** The WAV file to write; chosen by the main thread. */
+  path: string;
+  /** Longest message, in seconds of audio: 'max-length'. */
+  maxSeconds: number;
+  /** This much continuous silence after some speech ends it: 'silence' (0 = never). */
+  silenceSeconds: number;
+  /** Audio below this level is silence (RMS re full scale; default -45). */
+  silenceThresholdDbov?: number;
+  /**
+   * Keys that end it, e.g. '#': 'digit', the key's tone cut off. RFC 4733 always; in-band tones
+   * when the leg's collectDigits has `inband` on.
+   */
+  stopOnDigits?: string;
+}
+
+export type MessageEndReason = 'max-length' | 'silence' | 'digit' | 'stopped' | 'error';
+
+/** What stopMessage returns: the message as closed (also reported as messageDone). */
+export interface MessageResult {
+  path: string;
+  seconds: number;
+  reason: MessageEndReason;
+  digit?: string;
+  error?: string;
+}
+
 /** Commands the facade sends. `mix` is reserved for the conference mixer. */
 export type MediaCommand =
   | { op: 'createSession'; sessionId: string; options: SessionOptions }
@@ -182,6 +210,8 @@ export type MediaCommand =
   | { op: 'sendDtmf'; sessionId: string; leg: LegName; digit: string; args: SendDtmfArgs }
   | { op: 'record'; sessionId: string; args: RecordArgs }
   | { op: 'stopRecord'; sessionId: string }
+  | { op: 'recordMessage'; sessionId: string; leg: LegName; args: RecordMessageArgs }
+  | { op: 'stopMessage'; sessionId: string; leg: LegName }
   | { op: 'mix'; sessionId: string; leg?: LegName; args: unknown }
   /** Test hook: the worker thread exits at once, as if it had crashed. */
   | { op: 'crash' };
@@ -216,13 +246,28 @@ export interface RecordDoneEvent {
   error?: string;
 }
 
+/** A voice message was closed: by itself (max-length, silence, digit), stopMessage/destroy ('stopped'), or a write error. */
+export interface MessageDoneEvent {
+  sessionId: string;
+  leg: LegName;
+  path: string;
+  /** Seconds of audio in the file, after trailing silence / the key's tone were cut off. */
+  seconds: number;
+  reason: MessageEndReason;
+  /** The key that ended it (reason 'digit'). */
+  digit?: string;
+  /** What failed (reason 'error'); the file keeps what was written. */
+  error?: string;
+}
+
 /** Events a worker reports. */
 export type MediaEvent =
   | { type: 'rtpTimeout'; sessionId: string; leg: LegName; silentMs: number }
   | { type: 'stats'; stats: WorkerStats }
   | ({ type: 'dtmf' } & DtmfEvent)
   | ({ type: 'playDone' } & PlayDoneEvent)
-  | ({ type: 'recordDone' } & RecordDoneEvent);
+  | ({ type: 'recordDone' } & RecordDoneEvent)
+  | ({ type: 'messageDone' } & MessageDoneEvent);
 
 /** Worker settings, fixed for its life. */
 export interface WorkerInit {
