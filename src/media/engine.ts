@@ -24,6 +24,9 @@ import type {
   LocalPorts,
   MediaCommand,
   MediaEvent,
+  MessageDoneEvent,
+  MessageResult,
+  RecordMessageArgs,
   SessionOptions,
   SessionStats,
   ToWorker,
@@ -44,11 +47,15 @@ export type {
   LegConfig,
   LegName,
   LegStats,
+  MessageDoneEvent,
+  MessageEndReason,
+  MessageResult,
   PlayArgs,
   ReceptionStats,
   PlayDoneEvent,
   PromptRef,
   RecordDoneEvent,
+  RecordMessageArgs,
   RecordResult,
   RemoteAddress,
   SendDtmfArgs,
@@ -137,6 +144,8 @@ export interface MediaEngineEvents {
   playDone: [PlayDoneEvent];
   /** A recording was closed (stopRecord, destroy, or a write error in `error`). */
   recordDone: [RecordDoneEvent];
+  /** A voice message was closed: 'max-length', 'silence', 'digit' (with `digit`), 'stopped' (stopMessage, destroy) or 'error'. */
+  messageDone: [MessageDoneEvent];
 }
 
 /** How the facade talks to one worker: a thread, or the same core in-thread. */
@@ -321,6 +330,11 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
         this.emit('recordDone', rest);
         break;
       }
+      case 'messageDone': {
+        const { type: _type, ...rest } = e;
+        this.emit('messageDone', rest);
+        break;
+      }
     }
   }
 
@@ -450,6 +464,24 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   /** Finalises the session's recording; null when it was not recording. */
   async stopRecord(sessionId: string): Promise<RecordResult | null> {
     return (await this.slotOf(sessionId).backend.call({ op: 'stopRecord', sessionId })) as RecordResult | null;
+  }
+
+  /**
+   * Records a voice message: `leg`'s incoming audio alone, to a mono 8 kHz PCM16 WAV at
+   * `args.path`, alongside any call recording. Resolves once started; the end comes as a
+   * `messageDone` event — after `maxSeconds` ('max-length'), after `silenceSeconds` of silence
+   * following speech ('silence'), on a key in `stopOnDigits` ('digit'; RFC 4733, or in-band
+   * when the leg's collectDigits has `inband`; the key's tone is cut off), or on
+   * stopMessage/destroy ('stopped'). Trailing silence is trimmed to 0.5 s. Bad arguments, a
+   * message already running on the leg or an unwritable path → MediaCommandError.
+   */
+  async recordMessage(sessionId: string, leg: LegName, args: RecordMessageArgs): Promise<{ path: string }> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'recordMessage', sessionId, leg, args })) as { path: string };
+  }
+
+  /** Ends a leg's voice message now ('stopped', also reported as messageDone); null when none was running. */
+  async stopMessage(sessionId: string, leg: LegName): Promise<MessageResult | null> {
+    return (await this.slotOf(sessionId).backend.call({ op: 'stopMessage', sessionId, leg })) as MessageResult | null;
   }
 
   /** Reserved for the conference mixer: answered with a MediaCommandError for now. */

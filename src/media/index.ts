@@ -8,13 +8,17 @@
 //                                 collectDigits(session, leg, {telephoneEventPt, rfc4733, inband}), stopDigits;
 //                                 sendDtmf(session, leg, digit, {durationMs}) (SIP INFO → RFC 4733);
 //                                 record(session, {path}) / stopRecord (stereo WAV, A left, B right);
+//                                 recordMessage(session, leg, {path, maxSeconds, silenceSeconds, silenceThresholdDbov?,
+//                                   stopOnDigits?}) / stopMessage(session, leg) (voicemail: one leg, mono WAV);
 //                                 mix reserved (answers MediaCommandError 'not implemented').
 //                                 sessionStats: per leg counters, RTCP reports sent (rtcpSent) and, where the
 //                                   PBX terminated the media, reception (lost, jitter, the phone's own report);
 //                                 Events rtpTimeout, sessionEnded, workerExit, stats,
 //                                 dtmf {sessionId, leg, digit, durationMs, source: rfc4733|inband},
 //                                 playDone {sessionId, leg, playId, reason: finished|stopped|interrupted, packets},
-//                                 recordDone {sessionId, path, seconds, error?}.
+//                                 recordDone {sessionId, path, seconds, error?},
+//                                 messageDone {sessionId, leg, path, seconds, reason: max-length|silence|digit|stopped|error,
+//                                   digit?, error?}.
 //                                 PortsExhaustedError → 503; MediaCommandError for what a caller got wrong.
 //   parseDtmfInfo / formatDtmfInfo (dtmf-sip-info.ts)  SIP INFO DTMF bodies for call control.
 //   readPromptWav / MediaFormatError (wav-reader.ts), repairRecordings (wav-writer.ts).
@@ -32,7 +36,8 @@
 //   jitter-buffer.ts (+ jitter-delay.ts)   adaptive playout for terminated media
 //   dtmf-receiver.ts, dtmf-sender.ts       RFC 4733; dtmf-tone-detector.ts / -generator.ts in-band
 //   player.ts, playout-clock.ts, prompt-library.ts   prompts as paced 20 ms RTP
-//   call-recorder.ts, wav-writer.ts        two-channel crash-safe recording
+//   call-recorder.ts, wav-writer.ts        two-channel crash-safe recording (mono for one leg)
+//   message-recorder.ts                    voice messages: one leg, ends on length/silence/key
 export {
   MediaEngine,
   type MediaEngineOptions,
@@ -48,6 +53,9 @@ export {
   type CollectDigitsArgs,
   type SendDtmfArgs,
   type RecordResult,
+  type RecordMessageArgs,
+  type MessageDoneEvent,
+  type MessageResult,
 } from './engine.ts';
 export { PortsExhaustedError } from './port-allocator.ts';
 export { MediaCommandError, type LegConfig, type SessionOptions } from './media-protocol.ts';

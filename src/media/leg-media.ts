@@ -21,6 +21,8 @@
 // DTMF detection is opt-in (collectDigits): only then does the session install a `tap` that
 // hands this leg's incoming packets to a DtmfReceiver (RFC 4733) and, with `inband`, decodes
 // G.711 to a DtmfToneDetector. A digit interrupts an interruptible play on the same leg.
+// `inbandListener` (a voice message on this leg) also hears in-band digits, with the RTP
+// timestamp where the tone started, so the message can be cut back to it.
 import type { Codec, LegName } from './media-protocol.ts';
 import { MediaCommandError } from './media-protocol.ts';
 import type { RelayEndpoint } from './relay-endpoint.ts';
@@ -122,6 +124,12 @@ export class LegMedia implements PlayoutSource {
   private laws: Uint8Array | null = null;
   private readonly pcm = new Int16Array(2048);
   private readonly tapHeader: RtpHeader = emptyHeader();
+  /** Samples given to the detector so far, and the RTP stream/timestamp where the last packet pushed ends. */
+  private inbandPos = 0;
+  private inbandSsrc = 0;
+  private inbandEndTs = 0;
+  /** Hears in-band digits with the RTP timestamp of the tone's start (a voice message on this leg). */
+  inbandListener: ((digit: string, ssrc: number, startTs: number, durationSamples: number) => void) | null = null;
 
   constructor(name: LegName, endpoint: RelayEndpoint, codecs: () => readonly Codec[] | undefined, events: LegMediaEvents, clock: PlayoutClock = sharedPlayoutClock()) {
     this.name = name;
@@ -138,6 +146,11 @@ export class LegMedia implements PlayoutSource {
 
   get detecting(): boolean {
     return this.receiver !== null || this.detector !== null;
+  }
+
+  /** The telephone-event payload type collectDigits watches, if it is on for RFC 4733. */
+  get telephoneEventPt(): number | undefined {
+    return this.receiver?.payloadType;
   }
 
   // ---------------------------------------------------------------- the leg's stream
@@ -319,10 +332,17 @@ export class LegMedia implements PlayoutSource {
           })
         : null;
     if (opts.inband) {
-      this.detector ??= new DtmfToneDetector({
-        onDigit: () => this.player?.interrupt(),
-        onDigitEnd: (d) => this.events.onDtmf(this.name, d.digit, d.durationMs, 'inband'),
-      });
+      if (this.detector === null) {
+        this.inbandPos = 0;
+        this.detector = new DtmfToneDetector({
+          onDigit: () => this.player?.interrupt(),
+          onDigitEnd: (d) => {
+            // called from push(): the packet just pushed ends at inbandEndTs / inbandPos
+            this.inbandListener?.(d.digit, this.inbandSsrc, (this.inbandEndTs - (this.inbandPos - d.startSample)) >>> 0, d.durationSamples);
+            this.events.onDtmf(this.name, d.digit, d.durationMs, 'inband');
+          },
+        });
+      }
       this.laws = lawTable(this.codecs());
     } else {
       this.detector = null;
@@ -361,6 +381,9 @@ export class LegMedia implements PlayoutSource {
     const table = law === 1 ? ALAW_TO_LINEAR : ULAW_TO_LINEAR;
     const o = h.payloadOffset;
     for (let i = 0; i < n; i++) this.pcm[i] = table[msg[o + i]!]!;
+    this.inbandPos += n;
+    this.inbandSsrc = h.ssrc;
+    this.inbandEndTs = (h.timestamp + n) >>> 0;
     this.detector.push(this.pcm.subarray(0, n));
   }
 

@@ -3,9 +3,9 @@
 // in-thread for tests; the bottom of this file binds it to a worker thread's parentPort when
 // the file is loaded as a worker (workerData.mediaWorker). Replies and events go out as
 // messages; nothing is posted per packet — rtpTimeout comes from a sweep, stats on a timer.
-// Media features (play, sendDtmf, collectDigits, record — session-media.ts) are created for a
-// session by its first such command; their events (playDone, dtmf, recordDone) are per play,
-// digit or recording, never per packet.
+// Media features (play, sendDtmf, collectDigits, record, recordMessage — session-media.ts) are
+// created for a session by its first such command; their events (playDone, dtmf, recordDone,
+// messageDone) are per play, digit or recording, never per packet.
 // Where a worker terminates media — a session that is not connected — it also sends each leg's
 // phone RTCP reports of its own (leg-rtcp.ts) from one RTCP timer that walks only those
 // sessions and runs only while there are any; connected sessions relay RTCP and cost nothing.
@@ -159,6 +159,10 @@ export class MediaWorkerCore {
         return this.mediaOf(cmd.sessionId).record(cmd.args?.path);
       case 'stopRecord':
         return this.media.get(this.session(cmd.sessionId).id)?.stopRecord() ?? null;
+      case 'recordMessage':
+        return this.mediaOf(cmd.sessionId).recordMessage(checkLeg(cmd.leg), cmd.args);
+      case 'stopMessage':
+        return this.media.get(this.session(cmd.sessionId).id)?.stopMessage(checkLeg(cmd.leg)) ?? null;
       case 'mix':
         throw new MediaCommandError(`media command 'mix' is not implemented yet (conference mixing)`);
       case 'crash':
