@@ -203,7 +203,7 @@ export class VoicemailStore {
         .run(m.tenantId, extensionId, m.callerNumber, m.callerName ?? null, m.callId ?? null, m.path, m.receivedAt, m.durationS).lastInsertRowid,
     );
     const message = this.get(id);
-    this.log.info({ voicemailId: id, tenantId: m.tenantId, box: message.extension ?? 'general', caller: m.callerNumber, durationS: m.durationS }, 'voicemail stored');
+    this.log.debug({ voicemailId: id, tenantId: m.tenantId, box: message.extension ?? 'general', caller: m.callerNumber, durationS: m.durationS }, 'voicemail stored');
     this.changed({ tenantId: m.tenantId, extensionId });
     return message;
   }
