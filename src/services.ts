@@ -17,6 +17,7 @@ import { TrunkService } from './trunks/trunk-service.ts';
 import { NumberService } from './numbers/number-service.ts';
 import { TerminalService } from './directory/terminal-service.ts';
 import { CallRuleService } from './directory/call-rule-service.ts';
+import { Outbox } from './notify/outbox.ts';
 import { VoicemailStore, voicemailDir } from './voicemail/voicemail-store.ts';
 import { VoicemailPins } from './voicemail/voicemail-pin.ts';
 
@@ -35,6 +36,8 @@ export interface Services {
   numbers: NumberService;
   terminals: TerminalService;
   callRules: CallRuleService;
+  /** The SMS/webhook outbox (enqueue, list, retry); the server's worker delivers it (notify/index.ts startOutbox). */
+  outbox: Outbox;
   /** Voicemail messages of every box (files under voicemail.dir); box counts for MWI. */
   voicemail: VoicemailStore;
   voicemailPins: VoicemailPins;
@@ -66,6 +69,7 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     numbers: new NumberService(db, audit, terminals, now),
     terminals,
     callRules: new CallRuleService(db, audit, now),
+    outbox: new Outbox(db, { now, audit }),
     voicemail: new VoicemailStore(db, { dir: voicemailDir(config), audit, now }),
     voicemailPins: new VoicemailPins(db, audit),
     close: () => {
