@@ -20,6 +20,7 @@ interface ExtOptions extends TenantOption {
   ringTimeout?: number;
   maxCalls?: number;
   voicemail?: boolean;
+  voicemailPin?: string;
 }
 
 export function extensionView(e: Extension) {
@@ -113,20 +114,23 @@ export function extCommands(io: Out = stdio): Command {
     });
   });
 
-  withJsonOption(settingOptions(tenantOption(cmd.command('set <number>').description('change settings of an extension')))).action(async (number: string, o: ExtOptions) => {
-    await withServices(o, (s) => {
-      const t = s.tenants.resolve(o.tenant);
-      const patch: ExtensionPatch = {};
-      if (o.name !== undefined) patch.displayName = o.name;
-      if (o.maxTerminals !== undefined) patch.maxTerminals = o.maxTerminals;
-      if (o.ringStrategy !== undefined) patch.ringStrategy = o.ringStrategy;
-      if (o.ringTimeout !== undefined) patch.ringTimeoutS = o.ringTimeout;
-      if (o.maxCalls !== undefined) patch.maxConcurrentCalls = o.maxCalls;
-      if (o.voicemail !== undefined) patch.voicemailEnabled = o.voicemail;
-      const e = s.extensions.update(t.id, number, patch, cliActor());
-      io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+  withJsonOption(settingOptions(tenantOption(cmd.command('set <number>').description('change settings of an extension'))))
+    .option('--voicemail-pin <digits>', "PIN for listening to voicemail by phone (*97): 4-12 digits, 'none' removes it")
+    .action(async (number: string, o: ExtOptions) => {
+      await withServices(o, (s) => {
+        const t = s.tenants.resolve(o.tenant);
+        if (o.voicemailPin !== undefined) s.voicemailPins.set(t.id, number, o.voicemailPin === 'none' ? null : o.voicemailPin, cliActor());
+        const patch: ExtensionPatch = {};
+        if (o.name !== undefined) patch.displayName = o.name;
+        if (o.maxTerminals !== undefined) patch.maxTerminals = o.maxTerminals;
+        if (o.ringStrategy !== undefined) patch.ringStrategy = o.ringStrategy;
+        if (o.ringTimeout !== undefined) patch.ringTimeoutS = o.ringTimeout;
+        if (o.maxCalls !== undefined) patch.maxConcurrentCalls = o.maxCalls;
+        if (o.voicemail !== undefined) patch.voicemailEnabled = o.voicemail;
+        const e = Object.keys(patch).length > 0 || o.voicemailPin === undefined ? s.extensions.update(t.id, number, patch, cliActor()) : s.extensions.show(t.id, number);
+        io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+      });
     });
-  });
 
   withConfigOption(tenantOption(cmd.command('remove <number>').description('remove an extension (and its registrations)'))).action(async (number: string, o: TenantOption) => {
     await withServices(o, (s) => {
