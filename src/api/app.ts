@@ -19,11 +19,13 @@ import { recordingRoutes } from './recording-routes.ts';
 import { trunkRoutes } from './trunk-routes.ts';
 import { numberRoutes } from './number-routes.ts';
 import { extensionTerminalRoutes } from './extension-terminal-routes.ts';
+import { voicemailRoutes, type VoicemailApiDeps } from './voicemail-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
 
-export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+/** `deps.services.voicemail` (Services has it) serves /voicemail; without it those routes answer 503. */
+export function createApiApp(deps: ApiDeps & VoicemailApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const metrics = deps.metrics ?? registry;
 
@@ -70,5 +72,6 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/calls', callRoutes(deps));
   app.route('/cdrs', cdrRoutes(deps));
   app.route('/recordings', recordingRoutes(deps));
+  app.route('/voicemail', voicemailRoutes(deps));
   return app;
 }

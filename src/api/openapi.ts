@@ -132,6 +132,20 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
       params: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
     },
   },
+  '/voicemail': {
+    get: {
+      summary: "Voicemail messages, newest first ({items}): one box (extension=N, or general=true for the tenant's general box) or every box of a tenant; deleted ones only with status=deleted",
+      query: ['tenant', 'extension', 'general', 'status', 'limit'],
+    },
+  },
+  '/voicemail/{id}': {
+    get: { summary: 'A voicemail message: box, caller, time, duration, status (new, saved, deleted), when it was heard', params: [idParam] },
+    delete: { summary: "Delete a voicemail message (its file is removed; the phones' message-waiting lamps follow)", params: [idParam] },
+  },
+  '/voicemail/{id}/audio': {
+    get: { summary: 'The message as WAV (audio/wav); Range: bytes=… gives 206, 416 when outside the file; 404 once deleted', params: [idParam] },
+  },
+  '/voicemail/{id}/heard': { post: { summary: 'Mark a message heard (new → saved)', params: [idParam] } },
 };
 
 export function openApiDocument(): object {
