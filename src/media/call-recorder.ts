@@ -250,13 +250,16 @@ export class CallRecorder {
    */
   close(keepFrames?: number): void {
     if (this.closed) return;
-    this.commit(Math.max(this.now(), this.sides[0].maxEnd, this.sides[1].maxEnd));
-    this.closed = true;
-    if (keepFrames !== undefined && keepFrames < this.committed) {
-      this.committed = Math.max(0, Math.floor(keepFrames));
-      this.writer.truncate(this.committed * 2 * this.channels);
+    try {
+      this.commit(Math.max(this.now(), this.sides[0].maxEnd, this.sides[1].maxEnd));
+      if (keepFrames !== undefined && keepFrames < this.committed) {
+        this.committed = Math.max(0, Math.floor(keepFrames));
+        this.writer.truncate(this.committed * 2 * this.channels);
+      }
+    } finally {
+      this.closed = true;
+      this.writer.close(); // also when writing failed: the file is closed, the error goes on
     }
-    this.writer.close();
   }
 
   private now(): number {

@@ -11,6 +11,9 @@
 // so it grows through gaps (silence suppression, a phone that sends nothing) and those count as
 // silence and towards the length; and it maps an RTP timestamp to a file position exactly, which
 // the cut back to a key's start needs. The same code records the call on the same session.
+// The write-behind window is 500 ms here (the call recording's is 200): a message can afford
+// to see its silence and length ends a little later in exchange for riding out a delay spike
+// (or a busy worker) of up to half a second without dropping audio or re-anchoring.
 //
 // LEVEL. Committed audio is measured in 20 ms blocks (mean square, in dBov: RMS relative to
 // full scale, so a full-scale sine is -3 dBov). A block at or above the threshold (default
@@ -50,6 +53,7 @@ export interface MessageRecorderOptions {
   keepSilenceMs?: number;
   /** Monotonic milliseconds (default performance.now); injected so tests drive time. */
   clock?: () => number;
+  /** Write-behind window (default 500 ms). */
   windowMs?: number;
   refreshMs?: number;
 }
@@ -59,6 +63,9 @@ const RATE = 8; // samples per millisecond
 const BLOCK = 160; // 20 ms level blocks
 const MIN_VOICE_BLOCKS = 3; // 60 ms above the threshold is speech; a click is not
 const MAX_SECONDS = 24 * 3600;
+const DEFAULT_WINDOW_MS = 500;
+/** How much earlier than the detector's first hit block an in-band tone may have started (> one block). */
+const INBAND_MARGIN = 160;
 
 /** Checks and normalises recordMessage's arguments (MediaCommandError for the caller's mistakes). */
 export function checkMessageArgs(args: RecordMessageArgs | undefined): RecordMessageArgs & { stopOnDigits: string } {
@@ -136,7 +143,7 @@ export class MessageRecorder {
       dtmfPayloadType: { left: dtmfPt },
       maxFrames: this.maxFrames,
       onCommit: (samples, frames) => this.measure(samples, frames),
-      ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
+      windowMs: options.windowMs ?? DEFAULT_WINDOW_MS,
       ...(options.refreshMs === undefined ? {} : { refreshMs: options.refreshMs }),
     });
     this.t0 = this.clock();
@@ -161,9 +168,13 @@ export class MessageRecorder {
     this.rec.feed('left', packet, h);
   }
 
-  /** An in-band key on the leg (LegMedia's detector): the tone started at RTP `startTs` of `ssrc`. */
+  /**
+   * An in-band key on the leg (LegMedia's detector), its tone detected from RTP `startTs` of
+   * `ssrc` on. The detector works in 12.75 ms blocks, so the tone may have begun up to a block
+   * earlier: the cut goes back one more packet's worth.
+   */
   inbandDigit(digit: string, ssrc: number, startTs: number, durationSamples: number): void {
-    this.digit(digit, ssrc, startTs, durationSamples);
+    this.digit(digit, ssrc, (startTs - INBAND_MARGIN) >>> 0, durationSamples + INBAND_MARGIN);
   }
 
   /** The worker's feature timer: commits through silences, ends on a lost RFC 4733 end packet. */
@@ -193,6 +204,11 @@ export class MessageRecorder {
     } catch (e) {
       reason = 'error';
       err ??= (e as Error).message ?? String(e);
+      try {
+        this.rec.close(); // when flush() failed, the file is still open
+      } catch {
+        /* reported above */
+      }
     }
     this.outcome = {
       path: this.path,

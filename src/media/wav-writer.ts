@@ -161,10 +161,15 @@ export class WavWriter {
   /** Writes what is pending, pads an odd data chunk, finalises the header and closes the file. */
   close(): void {
     if (this.fd < 0) return;
-    this.refresh();
-    if (this.onDisk & 1) writeSync(this.fd, Buffer.alloc(1), 0, 1, this.layout.headerSize + this.onDisk);
-    closeSync(this.fd);
-    this.fd = -1;
+    const fd = this.fd;
+    try {
+      this.refresh();
+      if (this.onDisk & 1) writeSync(fd, Buffer.alloc(1), 0, 1, this.layout.headerSize + this.onDisk);
+    } finally {
+      // a failed write (disk full) still releases the descriptor; the error goes to the caller
+      this.fd = -1;
+      closeSync(fd);
+    }
   }
 
   private writeSizes(dataBytes: number): void {
