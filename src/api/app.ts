@@ -20,6 +20,7 @@ import { trunkRoutes } from './trunk-routes.ts';
 import { numberRoutes } from './number-routes.ts';
 import { extensionTerminalRoutes } from './extension-terminal-routes.ts';
 import { voicemailRoutes, type VoicemailApiDeps } from './voicemail-routes.ts';
+import { outboxRoutes } from './outbox-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
@@ -73,5 +74,6 @@ export function createApiApp(deps: ApiDeps & VoicemailApiDeps): Hono<ApiEnv> {
   app.route('/cdrs', cdrRoutes(deps));
   app.route('/recordings', recordingRoutes(deps));
   app.route('/voicemail', voicemailRoutes(deps));
+  app.route('/outbox', outboxRoutes(deps));
   return app;
 }

@@ -8,6 +8,7 @@ import { hangupBody } from './call-routes.ts';
 import { trunkAddBody, trunkPatchBody } from './trunk-routes.ts';
 import { blockBody, numberAddBody, numberPatchBody, numberTerminalBody } from './number-routes.ts';
 import { extensionTerminalBody, ruleBody } from './extension-terminal-routes.ts';
+import { OUTBOX_QUERY } from './outbox-routes.ts';
 
 type Op = { summary: string; body?: z.ZodType; bodyOptional?: boolean; status?: number; open?: boolean; query?: string[] };
 
@@ -146,6 +147,14 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
     get: { summary: 'The message as WAV (audio/wav); Range: bytes=… gives 206, 416 when outside the file; 404 once deleted', params: [idParam] },
   },
   '/voicemail/{id}/heard': { post: { summary: 'Mark a message heard (new → saved)', params: [idParam] } },
+  '/outbox': {
+    get: {
+      summary: 'SMS and webhook outbox, newest first: {items, nextBefore}; status pending|sending|sent|dead, purpose, channel sms|webhook; before=<id> for the next page',
+      query: OUTBOX_QUERY,
+    },
+  },
+  '/outbox/{id}': { get: { summary: 'One outbox message (attempts, next attempt, last error)', params: [idParam] } },
+  '/outbox/{id}/retry': { post: { summary: 'Send a dead (or waiting) message again now (a dead one gets its attempts back); 409 for sent or in-flight messages', params: [idParam] } },
 };
 
 export function openApiDocument(): object {

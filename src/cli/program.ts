@@ -14,6 +14,7 @@ import { cdrCommands } from './cdr-commands.ts';
 import { recordingCommands } from './recording-commands.ts';
 import { trunkCommands } from './trunk-commands.ts';
 import { numberCommands } from './number-commands.ts';
+import { outboxCommands } from './outbox-commands.ts';
 import { vmCommands } from './vm-commands.ts';
 
 export function buildProgram(io: Out = stdio): Command {
@@ -34,6 +35,7 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(callsCommands(io));
   program.addCommand(cdrCommands(io));
   program.addCommand(recordingCommands(io));
+  program.addCommand(outboxCommands(io));
   program.addCommand(vmCommands(io));
   // addCommand does not pass output settings down: give every command the same ones.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
