@@ -22,6 +22,7 @@ import { freeUdpTcpPort } from '../support/free-port.ts';
 import { repoRoot, startPbxProcess, type PbxProcess } from '../support/pbx-process.ts';
 import { alawToneWav, runSipp, sippTimestamp, startSipp, type SippHandle, type SippResult } from '../support/sipp.ts';
 import { cdrListCli, expectRtpBothWays, rtpCounters, waitForAnsweredCall, type CallRecordLike } from '../support/call-expectations.ts';
+import { DtmfReceiver } from '../../src/media/dtmf-receiver.ts';
 import { CARRIER_A_IP, CARRIER_B_IP, TENANT_PBX_IP, RtpSink, distinctBytes, dtmfPcap, dtmfPcapMs, metricValue, startSippAt } from '../support/trunk-bench.ts';
 
 const CALLS = 'test/e2e/calls-sipp';
@@ -245,6 +246,36 @@ function tonePackets(packets: { payloadType: number; payload: Buffer }[]): numbe
 }
 
 // ------------------------------------------------------------------------------------------
+
+describe('harness: the RFC 4733 pcaps SIPp plays (no PBX)', () => {
+  /** The RTP payloads of a classic pcap (Ethernet/IPv4/UDP) with their capture times in ms. */
+  function rtpOf(pcap: Buffer): Array<{ atMs: number; rtp: Buffer }> {
+    expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(pcap.readUInt32LE(20), 'link type Ethernet').toBe(1);
+    const out: Array<{ atMs: number; rtp: Buffer }> = [];
+    for (let o = 24; o < pcap.length; ) {
+      const len = pcap.readUInt32LE(o + 8);
+      const frame = pcap.subarray(o + 16, o + 16 + len);
+      expect(frame.readUInt16BE(12), 'IPv4').toBe(0x0800);
+      expect(frame[23], 'UDP').toBe(17);
+      expect(frame.readUInt16BE(38), 'UDP length').toBe(len - 34);
+      out.push({ atMs: pcap.readUInt32LE(o) * 1000 + pcap.readUInt32LE(o + 4) / 1000, rtp: frame.subarray(42) });
+      o += 16 + len;
+    }
+    return out;
+  }
+
+  it('dtmfPcap("2001#,*9") decodes, with the PBX\'s own RFC 4733 receiver, to exactly those keys (a repeated key is a new event), timed as dtmfPcapMs says', () => {
+    const digits = '2001#,*9';
+    const packets = rtpOf(dtmfPcap(digits));
+    const got: string[] = [];
+    const rx = new DtmfReceiver({ payloadType: 101, onDigit: (e) => got.push(e.digit) });
+    for (const p of packets) expect(rx.pushPacket(p.rtp, p.atMs)).toBe(true);
+    rx.flush();
+    expect(got.join('')).toBe(digits.replace(/,/g, ''));
+    expect(packets.at(-1)!.atMs - packets[0]!.atMs).toBeCloseTo(dtmfPcapMs(digits), 0);
+  });
+});
 
 describe('carrier trunks and numbers, in service hours (a Wednesday, 10:00 Asia/Shanghai)', () => {
   let bench: TrunkBench;
