@@ -23,7 +23,8 @@
 //  - 'max-length': maxSeconds of audio (the timeline stops there; the file is exactly that long
 //    unless trailing silence is trimmed).
 //  - 'silence': silenceSeconds without speech after some speech was heard (0 = off). When nothing
-//    is said the message runs to maxSeconds.
+//    is said at all, twice silenceSeconds from the start (a caller who stays silent that long
+//    has gone in all but name; the line is not held for the whole length limit).
 //  - 'digit': a key in stopOnDigits — RFC 4733 events (a receiver of its own, whether or not the
 //    leg collects digits) or in-band tones when the leg's collectDigits has `inband` on (reported
 //    by LegMedia with the tone's start). The file is cut back to where the key's tone started, so
@@ -265,8 +266,9 @@ export class MessageRecorder {
       this.voiceRun = 0;
     }
     const s = this.speech;
-    if (this.endReason === null && this.silenceFrames > 0 && s.length > 0 && this.blockPos - s[s.length - 1]! >= this.silenceFrames) {
-      this.end('silence', this.blockPos);
+    if (this.endReason === null && this.silenceFrames > 0) {
+      const quietFor = s.length > 0 ? this.blockPos - s[s.length - 1]! : this.blockPos - this.silenceFrames;
+      if (quietFor >= this.silenceFrames) this.end('silence', this.blockPos);
     }
   }
 

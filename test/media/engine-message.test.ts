@@ -155,7 +155,8 @@ describe('engine recordMessage (in-thread)', () => {
     const [s1, s2] = [await callerSession(a1), await callerSession(a2)];
     const [p1, p2] = [join(dir, 'max.wav'), join(dir, 'nothing.wav')];
     await engine.recordMessage(s1.sessionId, 'a', { path: p1, maxSeconds: 1, silenceSeconds: 0.5 });
-    await engine.recordMessage(s2.sessionId, 'a', { path: p2, maxSeconds: 1, silenceSeconds: 0.5 });
+    // nothing said ends after twice the silence time (1.6 s) — here the 1 s limit comes first
+    await engine.recordMessage(s2.sessionId, 'a', { path: p2, maxSeconds: 1, silenceSeconds: 0.8 });
     const st1 = stream(a1, s1.a.port, 'ulaw', 150, (k) => ({ pcm: sine(600, k) }));
     const st2 = stream(a2, s2.a.port, 'ulaw', 150, () => ({ pcm: QUIET }));
     const [e1, e2] = [await doneFor(s1.sessionId), await doneFor(s2.sessionId)];
