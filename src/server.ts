@@ -35,10 +35,13 @@ import { TrunkRegistrations } from './trunks/trunk-registrations.ts';
 import type { TrunkStatus } from './trunks/trunk-service.ts';
 import { CallerAccounts } from './trunks/trunk-accounts.ts';
 import { CallRouting } from './routing/call-routing.ts';
+import { startOutbox } from './notify/index.ts';
+import { CallNotices } from './notify/call-notices.ts';
+import { startMwi } from './voicemail/index.ts';
 import { prepareRecordingPath, startCallRecords, type RunningCallRecords } from './cdr/index.ts';
 
 /** Methods some part of the PBX answers (the Allow header). */
-const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY'] as const;
+const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'SUBSCRIBE'] as const;
 /** Option tags we support (a Require naming another gets 420). */
 const SUPPORTED_OPTIONS = ['100rel', 'timer', 'replaces'] as const;
 
@@ -159,12 +162,20 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
   });
   const extensions = new ExtensionLookup(services.db);
   const numbers = new NumberLookup(services.db);
+  const rules = new ExtensionRulesLookup(services.db);
+  const tenantSettings = new TenantSettingsLookup(services.db, now);
+  // SMS and webhooks go through the durable outbox; calls cause them (call-notices.ts)
+  const { worker: outboxWorker } = startOutbox({ db: services.db, config, log: logger, now, outbox: services.outbox });
+  const notices = new CallNotices({ outbox: services.outbox, settings: tenantSettings, rules, tenantName: (id) => services.tenants.get(id)?.name, log: logger, now });
+  notices.subscribe(bus);
+  // message-waiting lights follow the voicemail boxes (subscribed and unsolicited NOTIFY)
+  const mwi = startMwi({ stack: sip, location, store: services.voicemail, authenticator, log: logger, now });
   let calls: CallControl | undefined;
   const routing = new CallRouting({
     extensions,
-    rules: new ExtensionRulesLookup(services.db),
+    rules,
     numbers,
-    settings: new TenantSettingsLookup(services.db, now),
+    settings: tenantSettings,
     trunks,
     location,
     activeCallsOf: (id) => calls?.activeCallsOf(id) ?? 0,
@@ -184,6 +195,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     numbers,
     trunks,
     routing,
+    apps: { routing, voicemail: services.voicemail, notices },
     recordingPath: (r) => (services.tenants.recordingPolicy(r.tenantId)?.enabled ? prepareRecordingPath(config, r) : undefined),
     codecs: config.calls.codecs,
     symmetricRtp: config.media.symmetric_rtp,
@@ -211,6 +223,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
         PRACK: calls.onInDialog,
         REFER: calls.onInDialog,
         NOTIFY: calls.onInDialog,
+        SUBSCRIBE: mwi.onSubscribe,
       },
     }),
   );
@@ -237,6 +250,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     limiter.reload();
     location.reconcile();
     trunks.reload(true);
+    mwi.reconcile();
   });
 
   const app = createApiApp({
@@ -271,6 +285,8 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     externalWrites.stop();
     clearInterval(trunkReload);
     await trunkRegistrations.stop();
+    mwi.stop();
+    await outboxWorker.stop();
     keepalive?.stop();
     await sip.close();
     await media.close();

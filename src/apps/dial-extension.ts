@@ -7,12 +7,13 @@ import type { DialableExtension } from '../directory/extension-lookup.ts';
 import type { DialTarget } from '../calls/call.ts';
 import { partyOf } from '../routing/route-call.ts';
 import { toVoicemail } from './unanswered.ts';
+import type { AppEnv } from './app-env.ts';
 
 export interface DialExtensionArgs {
   extension: DialableExtension;
   targets: DialTarget[];
   /** An outside caller: unanswered → voicemail (else the caller gets the phones' answer). */
-  voicemail?: { language: string };
+  voicemail?: { env: AppEnv; language: string };
   /** Played to a caller the PBX already answered (IVR) while the extension rings. */
   ringback?: PlayArgs;
 }
@@ -28,7 +29,7 @@ export async function dialExtension(call: Call, args: DialExtensionArgs): Promis
   });
   if (outcome.answered || call.isEnded) return outcome.answered;
   if (args.voicemail !== undefined) {
-    await toVoicemail(call, { extension, why: outcome.disposition === 'busy' ? 'busy' : 'no-answer', language: args.voicemail.language });
+    await toVoicemail(call, args.voicemail.env, { extension, why: outcome.disposition === 'busy' ? 'busy' : 'no-answer', language: args.voicemail.language });
     return false;
   }
   call.reject(outcome.status, outcome.reason, outcome.disposition, outcome.disposition === 'busy' || outcome.disposition === 'rejected' ? 'callee' : 'system');

@@ -3,11 +3,12 @@
 // terminals ring. Nobody answers → the tenant's general box.
 import type { Call } from '../calls/call.ts';
 import type { RoutableNumber } from '../numbers/number-lookup.ts';
-import type { CallRouting } from '../routing/call-routing.ts';
+import type { AppEnv } from './app-env.ts';
 import { RINGBACK } from './switchboard.ts';
 import { toVoicemail } from './unanswered.ts';
 
-export async function directLine(call: Call, line: RoutableNumber, routing: CallRouting): Promise<void> {
+export async function directLine(call: Call, line: RoutableNumber, env: AppEnv): Promise<void> {
+  const routing = env.routing;
   const language = routing.settings(line.tenantId).language;
   const { targets, party, release } = await routing.directLineTargets(line, call.inbound.invite.headers.to.uri, line.number);
   try {
@@ -17,12 +18,12 @@ export async function directLine(call: Call, line: RoutableNumber, routing: Call
       if (call.isEnded) return;
     }
     if (targets.length === 0) {
-      await toVoicemail(call, { why: 'unavailable', language });
+      await toVoicemail(call, env, { why: 'unavailable', language });
       return;
     }
     const outcome = await call.dial(targets, { strategy: line.ringStrategy, timeoutS: line.ringTimeoutS, party, ...(line.greeting === undefined ? {} : { ringback: RINGBACK }) });
     if (outcome.answered || call.isEnded) return;
-    await toVoicemail(call, { why: outcome.disposition === 'busy' ? 'busy' : 'no-answer', language });
+    await toVoicemail(call, env, { why: outcome.disposition === 'busy' ? 'busy' : 'no-answer', language });
   } finally {
     release();
   }

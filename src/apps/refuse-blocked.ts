@@ -3,9 +3,10 @@
 // nothing, and no transaction is left waiting). Each is recorded with disposition 'blocked'.
 import type { Call } from '../calls/call.ts';
 import type { RoutableNumber } from '../numbers/number-lookup.ts';
-import type { CallRouting } from '../routing/call-routing.ts';
+import type { AppEnv } from './app-env.ts';
 
-export async function refuseBlocked(call: Call, line: RoutableNumber, entry: { pattern: string; match: 'exact' | 'prefix' }, routing: CallRouting): Promise<void> {
+export async function refuseBlocked(call: Call, line: RoutableNumber, entry: { pattern: string; match: 'exact' | 'prefix' }, env: AppEnv): Promise<void> {
+  const routing = env.routing;
   routing.log.info({ callId: call.id, number: line.number, caller: call.caller.number, pattern: entry.pattern, match: entry.match, action: line.blockAction }, 'blacklisted caller refused');
   const why = `blacklisted (${entry.match} ${entry.pattern})`;
   switch (line.blockAction) {

@@ -7,14 +7,15 @@
 import type { Call } from '../calls/call.ts';
 import type { PlayArgs } from '../media/media-protocol.ts';
 import type { RoutableNumber } from '../numbers/number-lookup.ts';
-import type { CallRouting } from '../routing/call-routing.ts';
+import type { AppEnv } from './app-env.ts';
 import { dialExtension } from './dial-extension.ts';
 import { toVoicemail } from './unanswered.ts';
 
 /** Ringback while an extension rings after the greeting: 450 Hz, 1 s on 4 s off (China). */
 export const RINGBACK: PlayArgs = { tones: [{ hz: [450], ms: 1000 }, { hz: [], ms: 4000 }] };
 
-export async function switchboard(call: Call, line: RoutableNumber, routing: CallRouting): Promise<void> {
+export async function switchboard(call: Call, line: RoutableNumber, env: AppEnv): Promise<void> {
+  const routing = env.routing;
   const settings = routing.settings(line.tenantId);
   const language = settings.language;
   const toUri = call.inbound.invite.headers.to.uri;
@@ -29,7 +30,7 @@ export async function switchboard(call: Call, line: RoutableNumber, routing: Cal
     if (played === 'ended' || call.isEnded) return;
     const digits = await call.collect({ maxDigits: 8, firstDigitMs: ivr.first_digit_timeout_s * 1000, interDigitMs: ivr.inter_digit_timeout_s * 1000, terminators: '#' });
     if (call.isEnded) return;
-    if (digits === '' || digits === '0') return operator(call, line, routing);
+    if (digits === '' || digits === '0') return operator(call, line, env);
     const reach = await routing.reachExtension(line.tenantId, digits, { toUri, presented: line.number, divertedFrom: line.number });
     if ('status' in reach) {
       if (reach.status === 404 || reach.status === 484 || reach.status === 403) {
@@ -39,36 +40,37 @@ export async function switchboard(call: Call, line: RoutableNumber, routing: Cal
       }
       // a real extension that cannot ring now (busy, nothing registered) → its voicemail
       const extension = routing.extension(line.tenantId, digits);
-      await toVoicemail(call, { ...(extension ? { extension } : {}), why: reach.status === 486 ? 'busy' : 'unavailable', language });
+      await toVoicemail(call, env, { ...(extension ? { extension } : {}), why: reach.status === 486 ? 'busy' : 'unavailable', language });
       return;
     }
     try {
-      await dialExtension(call, { extension: reach.extension, targets: reach.targets, voicemail: { language }, ringback: RINGBACK });
+      await dialExtension(call, { extension: reach.extension, targets: reach.targets, voicemail: { env, language }, ringback: RINGBACK });
     } finally {
       reach.release();
     }
     return;
   }
-  return operator(call, line, routing);
+  return operator(call, line, env);
 }
 
 /** The tenant's operator in service hours; otherwise "closed" and the general box. */
-export async function operator(call: Call, line: RoutableNumber, routing: CallRouting): Promise<void> {
+export async function operator(call: Call, line: RoutableNumber, env: AppEnv): Promise<void> {
+  const routing = env.routing;
   const settings = routing.settings(line.tenantId);
   const language = settings.language;
   if (settings.operator === undefined || !routing.operatorOnDuty(line.tenantId)) {
     routing.log.info({ callId: call.id, operator: settings.operator ?? null }, 'switchboard: operator closed');
-    await toVoicemail(call, { why: 'closed', language });
+    await toVoicemail(call, env, { why: 'closed', language });
     return;
   }
   const reach = await routing.reachExtension(line.tenantId, settings.operator, { toUri: call.inbound.invite.headers.to.uri, presented: line.number, divertedFrom: line.number });
   if ('status' in reach) {
     const extension = routing.extension(line.tenantId, settings.operator);
-    await toVoicemail(call, { ...(extension ? { extension } : {}), why: reach.status === 486 ? 'busy' : 'unavailable', language });
+    await toVoicemail(call, env, { ...(extension ? { extension } : {}), why: reach.status === 486 ? 'busy' : 'unavailable', language });
     return;
   }
   try {
-    await dialExtension(call, { extension: reach.extension, targets: reach.targets, voicemail: { language }, ringback: RINGBACK });
+    await dialExtension(call, { extension: reach.extension, targets: reach.targets, voicemail: { env, language }, ringback: RINGBACK });
   } finally {
     reach.release();
   }

@@ -1,10 +1,11 @@
 // Where a call goes when the extension (or direct line, or the closed switchboard) does not
-// take it: the extension's voicemail box, or the tenant's general box (R-SW-3). Voicemail is
-// built by its own issue and plugs in here, the one function every app calls. Until then the
-// caller hears why (busy / no answer / closed) and a goodbye, and the call ends.
+// take it (R-SW-3): the tenant's reserved mobile is told of the missed call, and the caller may
+// leave a message in the extension's box, or the tenant's general box. The one function every
+// app calls.
 import type { Call } from '../calls/call.ts';
-import type { Disposition } from '../calls/call-events.ts';
 import type { DialableExtension } from '../directory/extension-lookup.ts';
+import type { AppEnv } from './app-env.ts';
+import { leaveVoicemail } from './voicemail.ts';
 
 export type UnansweredWhy = 'busy' | 'no-answer' | 'unavailable' | 'closed';
 
@@ -15,11 +16,8 @@ export interface UnansweredArgs {
   language: string;
 }
 
-export async function toVoicemail(call: Call, a: UnansweredArgs): Promise<void> {
+export async function toVoicemail(call: Call, env: AppEnv, a: UnansweredArgs): Promise<void> {
   if (call.isEnded) return;
-  if (!(await call.answer())) return;
-  const reason = a.why === 'busy' ? 'busy' : a.why === 'closed' ? 'outside-hours' : 'no-answer';
-  await call.play({ prompts: [{ id: reason, language: a.language }, { id: 'goodbye', language: a.language }] });
-  const disposition: Disposition = a.why === 'busy' ? 'busy' : a.why === 'closed' ? 'answered' : 'no-answer';
-  await call.end(a.why === 'closed' ? 'outside service hours' : `extension ${a.why}`, disposition);
+  if (call.direction === 'inbound') env.notices.missedCall(call, a.extension);
+  await leaveVoicemail(call, env, a);
 }

@@ -19,6 +19,7 @@ import { dialogKey } from '../sip/dialog/dialog.ts';
 import type { ExtensionLookup } from '../directory/extension-lookup.ts';
 import { partyOf } from '../routing/route-call.ts';
 import type { CallRouting } from '../routing/call-routing.ts';
+import type { AppEnv } from '../apps/app-env.ts';
 import { planCall, type CallOrigin } from '../routing/plan-call.ts';
 import type { NumberLookup, RoutableNumber } from '../numbers/number-lookup.ts';
 import type { TrunkDirectory } from '../trunks/trunk-directory.ts';
@@ -41,6 +42,8 @@ export interface CallControlOptions {
   trunks: TrunkDirectory;
   /** Built by the server over this call control's counts (activeCallsOf). */
   routing: CallRouting;
+  /** What apps use besides routing (voicemail boxes, notices). */
+  apps: AppEnv;
   /** Where a call's recording goes (its folder created), or undefined when the tenant does not record. */
   recordingPath(call: { tenantId: number; callId: string; at: number }): string | undefined;
   codecs: readonly string[];
@@ -101,6 +104,7 @@ export class CallControl implements LiveCalls {
     // the PBX talking to a caller (IVR): its prompts ending and the digits pressed
     options.engine.on('playDone', (e) => this.bySession.get(e.sessionId)?.prompts?.onPlayDone(e));
     options.engine.on('dtmf', (e) => this.bySession.get(e.sessionId)?.prompts?.onDtmf(e));
+    options.engine.on('messageDone', (e) => this.bySession.get(e.sessionId)?.prompts?.onMessageDone(e));
     // a recording is closed by the worker (destroy, stopRecord, a write error): its record is completed
     options.engine.on('recordDone', (e) => {
       const call = this.bySession.get(e.sessionId);
@@ -156,7 +160,7 @@ export class CallControl implements LiveCalls {
       if (e instanceof UnacceptableSdpError) return void incoming.respond(488, 'Not Acceptable Here', { headers: { Warning: `399 tspbx "${e.message.replace(/"/g, "'")}"` } });
       throw e;
     }
-    const plan = await planCall(origin, req, { routing: this.o.routing, numbers: this.o.numbers, trunks: this.o.trunks, holdNumber: (line) => this.holdNumber(line) });
+    const plan = await planCall(origin, req, { routing: this.o.routing, apps: this.o.apps, numbers: this.o.numbers, trunks: this.o.trunks, holdNumber: (line) => this.holdNumber(line) });
     if (!('run' in plan)) {
       if (plan.why !== undefined) this.o.log.info({ from: from.user, to: parseUri(req.uri)?.user, source: incoming.source.address, why: plan.why }, 'call refused');
       return void incoming.respond(plan.status, plan.reason, plan.headers ? { headers: plan.headers } : undefined);

@@ -3,7 +3,17 @@
 // (barge-in: "dial the extension" works during the greeting), from RFC 4733, in-band tones or
 // SIP INFO alike. Every wait ends when the call does, so an app never hangs on a gone caller.
 import type { MediaEngine } from '../media/engine.ts';
-import type { DtmfEvent, PlayArgs, PlayDoneEvent } from '../media/media-protocol.ts';
+import type { DtmfEvent, MessageDoneEvent, PlayArgs, PlayDoneEvent, RecordMessageArgs } from '../media/media-protocol.ts';
+
+/** How a voice message ended; 'ended' when the call went and the engine's report never came. */
+export interface MessageOutcome {
+  path: string;
+  seconds: number;
+  reason: MessageDoneEvent['reason'] | 'ended';
+}
+
+/** After the call ends, how long a message's final report may take (the session is being destroyed). */
+const MESSAGE_REPORT_GRACE_MS = 3000;
 
 export type PlayOutcome = PlayDoneEvent['reason'] | 'ended';
 
@@ -24,6 +34,7 @@ export class CallPrompts {
   /** Plays a digit ends: the engine stops them for digits it detects, we for SIP INFO digits. */
   private readonly interruptible = new Set<number>();
   private digitWaiter: (() => void) | undefined;
+  private message: { path: string; stopOnDigits: string; resolve: (o: MessageOutcome) => void } | undefined;
   private listening = false;
   private closed = false;
 
@@ -56,6 +67,32 @@ export class CallPrompts {
   async stopPlaying(): Promise<void> {
     if (this.closed || this.plays.size === 0) return;
     await this.engine.stopPlay(this.sessionId, 'a').catch(() => 0);
+  }
+
+  /**
+   * Records what the caller says (voicemail) until silence, the length limit, '#' or the end of
+   * the call. The outcome comes even when the caller hangs up: the engine closes the file.
+   */
+  async recordMessage(args: RecordMessageArgs): Promise<MessageOutcome> {
+    if (this.closed) return { path: args.path, seconds: 0, reason: 'ended' };
+    const done = new Promise<MessageOutcome>((resolve) => (this.message = { path: args.path, stopOnDigits: args.stopOnDigits ?? '', resolve }));
+    await this.engine.recordMessage(this.sessionId, 'a', args);
+    return done;
+  }
+
+  private async stopMessage(): Promise<void> {
+    const message = this.message;
+    const r = await this.engine.stopMessage(this.sessionId, 'a').catch(() => null);
+    if (r === null || this.message !== message || message === undefined) return;
+    this.message = undefined;
+    message.resolve({ path: r.path, seconds: r.seconds, reason: 'digit' });
+  }
+
+  onMessageDone(e: MessageDoneEvent): void {
+    if (this.message === undefined || e.leg !== 'a' || e.path !== this.message.path) return;
+    const { resolve } = this.message;
+    this.message = undefined;
+    resolve({ path: e.path, seconds: e.seconds, reason: e.reason });
   }
 
   /** Collects a number the caller presses (digits already pressed count). '' when nothing came. */
@@ -93,8 +130,13 @@ export class CallPrompts {
   }
 
   /** A digit from the media engine or from SIP INFO (barge-in: it ends an interruptible play). */
-  onDigit(digit: string): void {
+  onDigit(digit: string, fromInfo = false): void {
     if (this.closed) return;
+    // the engine ends a message on keys it hears itself; a SIP INFO key it never sees
+    if (fromInfo && this.message !== undefined && this.message.stopOnDigits.includes(digit)) {
+      void this.stopMessage();
+      return;
+    }
     this.digits.push(digit);
     for (const playId of this.interruptible) void this.engine.stopPlay(this.sessionId, 'a', playId).catch(() => 0);
     this.interruptible.clear();
@@ -120,6 +162,15 @@ export class CallPrompts {
     for (const resolve of this.plays.values()) resolve('ended');
     this.plays.clear();
     this.digitWaiter?.();
+    const message = this.message;
+    if (message !== undefined) {
+      // the session's destroy closes the file and reports it; if that never comes, the file is still there
+      setTimeout(() => {
+        if (this.message !== message) return;
+        this.message = undefined;
+        message.resolve({ path: message.path, seconds: 0, reason: 'ended' });
+      }, MESSAGE_REPORT_GRACE_MS).unref();
+    }
   }
 
   get isClosed(): boolean {

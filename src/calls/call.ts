@@ -25,8 +25,8 @@ import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { LiveCall, LiveCallState } from './live-calls.ts';
 import { handleRefer } from './call-transfer.ts';
-import { CallPrompts, type CollectOptions, type PlayOutcome } from './call-prompts.ts';
-import type { PlayArgs } from '../media/media-protocol.ts';
+import { CallPrompts, type CollectOptions, type MessageOutcome, type PlayOutcome } from './call-prompts.ts';
+import type { PlayArgs, RecordMessageArgs } from '../media/media-protocol.ts';
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound';
 
@@ -290,6 +290,12 @@ export class Call {
   collect(o: CollectOptions): Promise<string> {
     if (this.promptChannel === undefined) throw new Error('collect before answer');
     return this.promptChannel.collect(o);
+  }
+
+  /** Records the answered caller's message (voicemail, see CallPrompts.recordMessage). */
+  recordMessage(args: RecordMessageArgs): Promise<MessageOutcome> {
+    if (this.promptChannel === undefined) throw new Error('recordMessage before answer');
+    return this.promptChannel.recordMessage(args);
   }
 
   /** Forgets digits pressed so far. */
@@ -570,7 +576,7 @@ export class Call {
     if (dtmf !== undefined && side === 'a' && this.promptChannel !== undefined) {
       // the caller talks to the PBX (IVR): the digit is input, not something to pass on
       req.respond(200, 'OK');
-      this.promptChannel.onDigit(dtmf.digit);
+      this.promptChannel.onDigit(dtmf.digit, true);
       return;
     }
     if (dtmf !== undefined && this.media.hasTelephoneEvent(otherSide)) {

@@ -12,6 +12,11 @@ export interface DialableExtension {
   ringStrategy: 'sequential' | 'simultaneous';
   ringTimeoutS: number;
   maxConcurrentCalls: number;
+  voicemailEnabled: boolean;
+  /** Digits to listen by phone; undefined = no PIN set. */
+  voicemailPin: string | undefined;
+  /** The box's own greeting (WAV), or undefined for the default prompt. */
+  voicemailGreeting: string | undefined;
 }
 
 interface Row {
@@ -22,9 +27,12 @@ interface Row {
   ring_strategy: 'sequential' | 'simultaneous';
   ring_timeout_s: number;
   max_concurrent_calls: number;
+  voicemail_enabled: number;
+  voicemail_pin: string | null;
+  voicemail_greeting: string | null;
 }
 
-const COLUMNS = 'id, tenant_id, number, display_name, ring_strategy, ring_timeout_s, max_concurrent_calls';
+const COLUMNS = 'id, tenant_id, number, display_name, ring_strategy, ring_timeout_s, max_concurrent_calls, voicemail_enabled, voicemail_pin, voicemail_greeting';
 
 export class ExtensionLookup {
   private readonly byNumberStmt: Database.Statement<[number, string], Row>;
@@ -55,5 +63,8 @@ function toDialable(r: Row): DialableExtension {
     ringStrategy: r.ring_strategy,
     ringTimeoutS: r.ring_timeout_s,
     maxConcurrentCalls: r.max_concurrent_calls,
+    voicemailEnabled: r.voicemail_enabled === 1,
+    voicemailPin: r.voicemail_pin ?? undefined,
+    voicemailGreeting: r.voicemail_greeting ?? undefined,
   };
 }

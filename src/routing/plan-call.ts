@@ -19,6 +19,8 @@ import { directLine } from '../apps/direct-line.ts';
 import { sipTrunkInbound } from '../apps/sip-trunk.ts';
 import { refuseBlocked } from '../apps/refuse-blocked.ts';
 import type { CallRouting } from './call-routing.ts';
+import type { AppEnv } from '../apps/app-env.ts';
+import { listenVoicemail, VOICEMAIL_FEATURE_CODE } from '../apps/voicemail-listen.ts';
 import { normalizeNumber } from './numbers/normalize-number.ts';
 import { isNumberError } from './numbers/normalized-number.ts';
 import { isEmergencyNumber } from './numbers/countries.ts';
@@ -51,6 +53,7 @@ export interface Refusal {
 
 export interface PlanContext {
   routing: CallRouting;
+  apps: AppEnv;
   numbers: NumberLookup;
   trunks: TrunkDirectory;
   /** Calls in progress to/from a number (sipTrunk concurrency). */
@@ -73,6 +76,9 @@ async function planFromExtension(caller: DialableExtension, req: SipRequest, c: 
   const tenantId = caller.tenantId;
   const dialled = normaliseDialled(parseUri(req.uri)?.user ?? '');
   const settings = routing.settings(tenantId);
+  if (dialled === VOICEMAIL_FEATURE_CODE) {
+    return { tenantId, direction: 'internal', caller: partyOf(caller), callee: { number: dialled }, holds: [], run: (call) => listenVoicemail(call, c.apps, caller) };
+  }
   // an emergency number wins over an extension with the same digits
   if (!isEmergencyNumber(settings.country_code, dialled) && routing.extension(tenantId, dialled) !== undefined) {
     const reach = await routing.reachExtension(tenantId, dialled, { toUri: req.headers.to.uri, caller, presented: routing.presentedNumber(tenantId, caller.id) });
@@ -151,16 +157,16 @@ async function planFromCarrier(trunk: RoutableTrunk, req: SipRequest, c: PlanCon
   if (blocked !== undefined) {
     callsRefused.inc({ reason: 'blacklisted' });
     const room = c.trunks.hasRoom(trunk) ? [c.trunks.acquire(trunk)] : [];
-    return { tenantId: line.tenantId, direction: 'inbound', caller, callee, trunk, holds: room, run: (call) => refuseBlocked(call, line, blocked, c.routing) };
+    return { tenantId: line.tenantId, direction: 'inbound', caller, callee, trunk, holds: room, run: (call) => refuseBlocked(call, line, blocked, c.apps) };
   }
   const held = holdCall(trunk, line.mode === 'sipTrunk' ? line : undefined, c);
   if ('status' in held) return held;
   const plan = { tenantId: line.tenantId, direction: 'inbound' as const, caller, callee, trunk, holds: held.holds };
   switch (line.mode) {
     case 'switchboard':
-      return { ...plan, run: (call) => switchboard(call, line, c.routing) };
+      return { ...plan, run: (call) => switchboard(call, line, c.apps) };
     case 'direct':
-      return { ...plan, run: (call) => directLine(call, line, c.routing) };
+      return { ...plan, run: (call) => directLine(call, line, c.apps) };
     case 'sipTrunk':
       return { ...plan, run: (call) => sipTrunkInbound(call, line, c.routing) };
   }

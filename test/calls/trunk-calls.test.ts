@@ -51,6 +51,7 @@ describe('calls through trunks', () => {
         operator: '800',
         outside_line_prefix: '9',
         ivr: { first_digit_timeout_s: 1, inter_digit_timeout_s: 1, max_attempts: 2 },
+        voicemail: { silence_s: 2 },
         numbers: [
           { number: MAIN, mode: 'switchboard', main: true, blacklist: ['13800000001', '0755*'] },
           { number: DIRECT, mode: 'direct', terminals: [{ extension: '811' }, { extension: '812' }], ring_strategy: 'simultaneous' },
