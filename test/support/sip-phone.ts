@@ -7,6 +7,7 @@
 // retransmissions of its own (loopback does not lose datagrams), one message per datagram.
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { LINEAR_TO_ALAW } from '../../src/media/g711.ts';
 import { digestHash, digestParams, parseReply, register, type Reply } from './sip-client.ts';
 
 const HOST = '127.0.0.1';
@@ -187,10 +188,14 @@ export class RtpEndpoint {
     return this.socket.address().port;
   }
 
-  /** Sends `count` 20 ms PCMA packets (160 bytes of silence) to `to`, one every 20 ms. */
-  async send(to: { address: string; port: number }, count: number, payloadType = 8): Promise<void> {
+  /** Sends `count` 20 ms PCMA packets (160 bytes of silence, or a tone at `toneHz`) to `to`, one every 20 ms. */
+  async send(to: { address: string; port: number }, count: number, payloadType = 8, toneHz?: number): Promise<void> {
     for (let i = 0; i < count; i++) {
       const packet = Buffer.alloc(12 + 160, 0xd5);
+      if (toneHz !== undefined) {
+        // a loud sine (speech for the PBX's silence detection), A-law
+        for (let k = 0; k < 160; k++) packet[12 + k] = LINEAR_TO_ALAW[Math.round(12000 * Math.sin((2 * Math.PI * toneHz * (i * 160 + k)) / 8000)) & 0xffff]!;
+      }
       packet[0] = 0x80;
       packet[1] = payloadType & 0x7f;
       packet.writeUInt16BE(this.seq++ & 0xffff, 2);

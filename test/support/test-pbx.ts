@@ -17,6 +17,7 @@ export interface TestExtension {
   pstn_terminals?: string[];
   outbound_allow?: string[];
   outbound_deny?: string[];
+  voicemail_pin?: string;
   ring_strategy?: 'sequential' | 'simultaneous';
   ring_timeout_s?: number;
   max_concurrent_calls?: number;
