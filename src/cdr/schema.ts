@@ -27,6 +27,11 @@ export const call = sqliteTable(
     calleeNumber: text('callee_number').notNull(),
     calleeExtensionId: integer('callee_extension_id'),
     calleeName: text('callee_name'),
+    /** The parties' departments at the time of the call (R-DIR-1, issue 7 point 5). */
+    callerDepartment: text('caller_department'),
+    calleeDepartment: text('callee_department'),
+    /** Who the callee was to the tenant: a colleague (extension), an external contact, or other. */
+    calleeKind: text('callee_kind', { enum: ['colleague', 'contact', 'other'] }),
     sipCallId: text('sip_call_id'),
     startedAt: integer('started_at').notNull(),
     answeredAt: integer('answered_at'),

@@ -12,3 +12,4 @@ export { terminal } from '../directory/terminal-schema.ts';
 export { extensionCallRule } from '../directory/call-rule-schema.ts';
 export { outbox } from '../notify/schema.ts';
 export { voicemailMessage } from '../voicemail/schema.ts';
+export { department, employee, contact, contactNumber } from '../directory/organisation-schema.ts';

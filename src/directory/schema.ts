@@ -1,6 +1,7 @@
 // Directory tables: extensions (internal short numbers) of a tenant.
 import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { tenant } from '../tenancy/schema.ts';
+import { employee } from './organisation-schema.ts';
 
 export const extension = sqliteTable(
   'extension',
@@ -10,6 +11,10 @@ export const extension = sqliteTable(
       .notNull()
       .references(() => tenant.id, { onDelete: 'cascade' }),
     number: text('number').notNull(),
+    /** employee: an employee's own; operator: the switchboard's; function: fax, meeting room, … */
+    kind: text('kind', { enum: ['employee', 'operator', 'function'] }).notNull().default('function'),
+    /** The employee whose extension it is (one each). */
+    employeeId: integer('employee_id').references(() => employee.id, { onDelete: 'set null' }),
     displayName: text('display_name'),
     // Kept in clear: digest (MD5 and SHA-256, any realm) needs the secret itself.
     sipPassword: text('sip_password').notNull(),
@@ -25,7 +30,7 @@ export const extension = sqliteTable(
     configManaged: integer('config_managed', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('extension_tenant_number').on(t.tenantId, t.number)],
+  (t) => [uniqueIndex('extension_tenant_number').on(t.tenantId, t.number), uniqueIndex('extension_employee').on(t.employeeId)],
 );
 
 export type ExtensionRow = typeof extension.$inferSelect;
