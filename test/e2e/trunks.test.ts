@@ -23,7 +23,7 @@ import { repoRoot, startPbxProcess, type PbxProcess } from '../support/pbx-proce
 import { alawToneWav, runSipp, sippTimestamp, startSipp, type SippHandle, type SippResult } from '../support/sipp.ts';
 import { cdrListCli, expectRtpBothWays, rtpCounters, waitForAnsweredCall, type CallRecordLike } from '../support/call-expectations.ts';
 import { DtmfReceiver } from '../../src/media/dtmf-receiver.ts';
-import { CARRIER_A_IP, CARRIER_B_IP, TENANT_PBX_IP, RtpSink, distinctBytes, dtmfPcap, dtmfPcapMs, metricValue, startSippAt } from '../support/trunk-bench.ts';
+import { CARRIER_A_IP, CARRIER_B_IP, TENANT_PBX_IP, RtpSink, distinctBytes, dtmfPcap, dtmfPcapMs, metricValue, packetsOf, promptAlaw, startSippAt } from '../support/trunk-bench.ts';
 
 const CALLS = 'test/e2e/calls-sipp';
 const TRUNKS = 'test/e2e/trunks-sipp';
@@ -36,6 +36,10 @@ const OPERATOR = '8000';
 
 /** zh greeting: welcome (1.31 s) + dial-extension (1.63 s) + operator-zero (2.72 s). */
 const GREETING_S = 5.66;
+/** What the caller hears, as A-law bytes (tenant language zh, the default). */
+const GREETING = promptAlaw('zh', 'welcome', 'dial-extension', 'operator-zero');
+const INVALID = promptAlaw('zh', 'invalid-extension', 'dial-extension');
+const CLOSED = promptAlaw('zh', 'outside-hours');
 
 // PBX RTP ports: a random 200-port window in 20000-29999 (SIPp's media ports are 30000-32767).
 const RTP_MIN = 20000 + 200 * Math.floor(Math.random() * 49);
@@ -307,10 +311,11 @@ describe('carrier trunks and numbers, in service hours (a Wednesday, 10:00 Asia/
       expect(A.values['sdp200.c']?.[0]).toBe('c=IN IP4 127.0.0.1');
       expect(A.values['sdp200.m']?.[0]).toMatch(/^m=audio \d+ RTP\/AVP 8 101\b/);
       // the greeting reached the carrier's RTP port before the digits: 1.5 s of audio, A-law, not silence
-      const greeting = sink.between(at(A, 'ack') * 1000, at(A, 'dtmf') * 1000);
-      expect(greeting.length, 'greeting RTP packets before the digits').toBeGreaterThan(50);
-      expect(new Set(greeting.map((p) => p.payloadType)), 'greeting payload types').toEqual(new Set([8]));
-      expect(distinctBytes(greeting), 'distinct A-law bytes in the greeting (silence has 1-2)').toBeGreaterThan(30);
+      const beforeDigits = sink.between(at(A, 'ack') * 1000, at(A, 'dtmf') * 1000);
+      expect(new Set(beforeDigits.map((p) => p.payloadType)), 'payload types before the digits').toEqual(new Set([8]));
+      expect(packetsOf(beforeDigits, GREETING).length, 'packets of the greeting prompts (byte for byte) before the digits').toBeGreaterThan(50);
+      // barge-in: the first digit stops the greeting
+      expect(packetsOf(sink.between(at(A, 'dtmf') * 1000 + 300), GREETING).length, 'greeting packets after the first digit').toBeLessThan(5);
 
       // 2345 rang once the '#' had ended the number, from the caller's number, in a new dialog
       const digitsEnd = at(A, 'dtmf') + dtmfPcapMs('2345#') / 1000;
@@ -333,15 +338,18 @@ describe('carrier trunks and numbers, in service hours (a Wednesday, 10:00 Asia/
       expect(record.callerNumber, JSON.stringify(record)).toMatch(new RegExp(`${MOBILE}$`));
     }, 60_000);
 
-    it('an extension that answers at once (no ringing time): the caller hears it, not a ringback that never stops (3 calls)', async () => {
-      for (let i = 0; i < 3; i++) {
+    // An extension answering within milliseconds of the INVITE (auto-answer, a call centre) races
+    // the ringback's start in the media worker: the ringback must not outlive the answer. The race
+    // does not hit every call, so this places five.
+    it('an extension that answers at once (no ringing time): the caller hears it, not a ringback that never stops (5 calls)', async () => {
+      for (let i = 0; i < 5; i++) {
         const callee = await bench.phone('2347', 'uas-answer');
         const { handle, sink } = await bench.fromNetwork(MAIN, 'carrier-uac-ivr', { digits: '2347#', pauseMs: 3500 });
         const [A, C] = await Promise.all([handle.done, callee.done]);
         expectOk(A, C);
         expect(tonePackets(sink.between(at(C, 'invite') * 1000)), `call ${i + 1}: packets of the callee's audio relayed to the carrier`).toBeGreaterThan(75);
       }
-    }, 60_000);
+    }, 90_000);
 
     it('no digit within 5 s after the greeting: the operator (8000) rings and answers', async () => {
       const operator = await bench.phone(OPERATOR, 'uas-answer');
@@ -351,7 +359,7 @@ describe('carrier trunks and numbers, in service hours (a Wednesday, 10:00 Asia/
       const waited = at(O, 'invite') - at(A, 'ack');
       expect(waited, 'seconds from the answer to the operator ringing').toBeGreaterThan(GREETING_S + 5 - 0.5);
       expect(waited, 'seconds from the answer to the operator ringing').toBeLessThan(GREETING_S + 5 + 2);
-      expect(sink.between(at(A, 'ack') * 1000, at(A, 'ack') * 1000 + 5000).length, 'greeting RTP').toBeGreaterThan(200);
+      expect(packetsOf(sink.packets, GREETING).length, 'packets of the whole greeting (5.66 s)').toBeGreaterThan(250);
       expect(O.values['invite.from']?.[0]).toMatch(new RegExp(`${MOBILE}$`));
       expect(O.values.got).toEqual(['bye']);
     }, 60_000);
@@ -378,7 +386,7 @@ describe('carrier trunks and numbers, in service hours (a Wednesday, 10:00 Asia/
       expect(at(C, 'invite') - digitsEnd).toBeLessThan(1.5);
       // the "invalid extension" prompt was being played between the two numbers
       const firstEnd = (at(A, 'dtmf') + dtmfPcapMs('7999#') / 1000) * 1000;
-      expect(sink.between(firstEnd + 300, digitsEnd * 1000 - 800).length, 'RTP of the invalid-extension prompt').toBeGreaterThan(20);
+      expect(packetsOf(sink.between(firstEnd, digitsEnd * 1000), INVALID).length, 'packets of the invalid-extension prompt between the numbers').toBeGreaterThan(20);
       expect(C.values.got).toEqual(['bye']);
     }, 60_000);
 
@@ -535,7 +543,7 @@ describe('the switchboard outside service hours (PBX_SERVICE_CLOCK) and on holid
     bench.pbx = await startTrunkPbx({ ports: bench.ports, clock, tenant: { holidays: true }, restart: bench.pbx });
   }
 
-  /** '0#' during the greeting: the operator (registered, listening) rings, or the PBX says closed and hangs up. */
+  /** '0#' during the greeting: the operator (registered, listening) rings, or the PBX says closed. */
   async function pressZero(): Promise<{ A: SippResult; O: SippResult; sink: RtpSink }> {
     const operator = await bench.phone(OPERATOR, 'uas-answer', { timeoutS: 20 });
     const { handle, sink } = await bench.fromNetwork(MAIN, 'carrier-uac-ivr', { digits: '0#', pauseMs: 7000 });
@@ -545,48 +553,45 @@ describe('the switchboard outside service hours (PBX_SERVICE_CLOCK) and on holid
     return { A, O, sink };
   }
 
-  it('Saturday 10:00, no digit: the greeting, 5 s, then the closed prompt and the PBX hangs up; the operator does not ring', async () => {
+  // Closed: the caller hears "outside service hours" (R-SW-2); what follows it is the general
+  // voice box (issue 6) or, before that, "goodbye" and the PBX's BYE: either is accepted here.
+  it('Saturday 10:00, no digit: the greeting, 5 s, then "outside service hours"; the operator does not ring', async () => {
     const operator = await bench.phone(OPERATOR, 'uas-answer', { timeoutS: 30 });
-    const { handle, sink } = await bench.fromNetwork(MAIN, 'carrier-uac-answered', { pauseMs: 30_000 });
+    const { handle, sink } = await bench.fromNetwork(MAIN, 'carrier-uac-answered', { pauseMs: (GREETING_S + 5 + 2.74 + 2) * 1000 });
     const A = await handle.done;
     const O = await operator.kill();
     expectOk(A);
-    expect(A.values.got, 'the PBX hung up (BYE) before the caller did').toContain('bye');
-    expect(A.values.sent ?? []).not.toContain('bye');
     expect(O.values['at.invite'], 'the operator rang outside service hours').toBeUndefined();
-    const closedAt = at(A, 'ack') + GREETING_S + 5;
-    const heard = at(A, 'bye') - at(A, 'ack');
-    // greeting (5.66 s), 5 s for a digit, "outside service hours" (2.74 s) and "goodbye" (0.67 s)
-    expect(heard, 'seconds from the answer to the BYE').toBeGreaterThan(GREETING_S + 5 + 2.5);
-    expect(heard, 'seconds from the answer to the BYE').toBeLessThan(GREETING_S + 5 + 3.41 + 3);
-    const closedPrompt = sink.between(closedAt * 1000 + 300, at(A, 'bye') * 1000);
-    expect(closedPrompt.length, 'RTP of the closed prompt').toBeGreaterThan(100);
-    expect(distinctBytes(closedPrompt), 'distinct bytes of the closed prompt').toBeGreaterThan(30);
-    const record = await recordOf(bench.pbx, A.values['call-id']?.[0]);
-    expect(String(record.reason ?? ''), JSON.stringify(record)).toMatch(/outside/i);
+    const closed = packetsOf(sink.packets, CLOSED);
+    expect(closed.length, 'packets of "outside service hours" (2.74 s), byte for byte').toBeGreaterThan(100);
+    const closedAfter = closed[0]!.atMs / 1000 - at(A, 'ack');
+    expect(closedAfter, 'seconds from the answer to the closed prompt: greeting + 5 s').toBeGreaterThan(GREETING_S + 5 - 0.5);
+    expect(closedAfter, 'seconds from the answer to the closed prompt: greeting + 5 s').toBeLessThan(GREETING_S + 5 + 2);
   }, 60_000);
 
-  it('Saturday 10:00, "0#": closed at once (no waiting for digits), the operator does not ring', async () => {
-    const { A, O } = await pressZero();
+  it('Saturday 10:00, "0#": "outside service hours" at once (no waiting for more digits), the operator does not ring', async () => {
+    const { A, O, sink } = await pressZero();
     expectOk(A);
-    expect(A.values.got).toContain('bye');
     expect(O.values['at.invite']).toBeUndefined();
+    const closed = packetsOf(sink.packets, CLOSED);
+    expect(closed.length, 'packets of "outside service hours"').toBeGreaterThan(100);
     const digitsEnd = at(A, 'dtmf') + dtmfPcapMs('0#') / 1000;
-    expect(at(A, 'bye') - digitsEnd, 'seconds from "0#" to the BYE: closed prompt + goodbye').toBeLessThan(3.41 + 2.5);
+    expect(closed[0]!.atMs / 1000 - digitsEnd, 'seconds from "0#" to the closed prompt').toBeLessThan(1.5);
   }, 60_000);
 
   it('a public holiday on a weekday (Thursday 2026-10-01, National Day) is closed; a make-up working Saturday (2026-10-10) is open', async () => {
     await restartAt('2026-10-01T10:00:00+08:00');
     const holiday = await pressZero();
     expectOk(holiday.A);
-    expect(holiday.A.values.got).toContain('bye');
     expect(holiday.O.values['at.invite'], 'the operator rang on a public holiday').toBeUndefined();
+    expect(packetsOf(holiday.sink.packets, CLOSED).length, 'packets of "outside service hours" on the holiday').toBeGreaterThan(100);
 
     await restartAt('2026-10-10T10:00:00+08:00');
     const workday = await pressZero();
     expectOk(workday.A, workday.O);
     expect(workday.O.values['at.invite'], 'the operator did not ring on a make-up working day').toBeDefined();
-    expect(workday.A.values.got).not.toContain('bye');
+    expect(packetsOf(workday.sink.packets, CLOSED), 'no closed prompt on a working day').toEqual([]);
+    expect(workday.A.values.got).toContain('bye-200'); // the caller talked to the operator and hung up
   }, 90_000);
 });
 

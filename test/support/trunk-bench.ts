@@ -17,6 +17,7 @@ import path from 'node:path';
 import { freeUdpPortBlock, freeUdpTcpPort, waitUdpBound } from './free-port.ts';
 import { repoRoot, tempDir, type PbxProcess } from './pbx-process.ts';
 import { alawToneWav, parseLogValues, TONE_FILE, type SippHandle, type SippOptions, type SippResult } from './sipp.ts';
+import { LINEAR_TO_ALAW } from '../../src/media/g711.ts';
 
 export const CARRIER_A_IP = '127.0.0.2';
 export const TENANT_PBX_IP = '127.0.0.3';
@@ -344,6 +345,37 @@ export class RtpSink {
       /* closed already */
     }
   }
+}
+
+/**
+ * The built-in prompts media/prompts/<language>/<id>.wav (16-bit PCM, 8 kHz) one after the other,
+ * as the A-law bytes a PCMA call carries: the PBX's player sends exactly these (G.711 is a table),
+ * so a packet whose payload is a slice of them is a packet of those prompts.
+ */
+export function promptAlaw(language: string, ...ids: string[]): Buffer {
+  return Buffer.concat(
+    ids.map((id) => {
+      const wav = fs.readFileSync(path.join(repoRoot, 'media', 'prompts', language, `${id}.wav`));
+      for (let o = 12; o + 8 <= wav.length; ) {
+        const size = wav.readUInt32LE(o + 4);
+        if (wav.toString('ascii', o, o + 4) === 'data') {
+          const out = Buffer.alloc(size >> 1);
+          for (let i = 0; i < out.length; i++) out[i] = LINEAR_TO_ALAW[wav.readInt16LE(o + 8 + 2 * i) & 0xffff]!;
+          return out;
+        }
+        o += 8 + size + (size & 1);
+      }
+      throw new Error(`${id}.wav (${language}) has no data chunk`);
+    }),
+  );
+}
+
+/**
+ * The PCMA packets whose 160-byte payload is a slice of `audio` (e.g. promptAlaw(...)), leaving
+ * out near-silent ones (under 16 distinct byte values): pauses look alike in every prompt.
+ */
+export function packetsOf(packets: RtpPacketSeen[], audio: Buffer): RtpPacketSeen[] {
+  return packets.filter((p) => p.payloadType === 8 && p.payload.length === 160 && new Set(p.payload).size >= 16 && audio.includes(p.payload));
 }
 
 /** A-law silence is 0xD5 (and 0x55); audio has many distinct byte values. */
