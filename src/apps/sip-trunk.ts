@@ -6,7 +6,7 @@ import type { RoutableNumber } from '../numbers/number-lookup.ts';
 import type { CallRouting } from '../routing/call-routing.ts';
 
 export async function sipTrunkInbound(call: Call, line: RoutableNumber, routing: CallRouting): Promise<void> {
-  const attempt = await routing.pbxTarget(line);
+  const attempt = await routing.pbxTarget(line, call.caller.number);
   if (attempt === undefined) {
     routing.log.warn({ callId: call.id, number: line.number }, 'sipTrunk number has no reachable PBX trunk');
     call.reject(503, 'Service Unavailable', 'failed', 'system');

@@ -55,7 +55,12 @@ export class CallPrompts {
     if (this.closed) return 'ended';
     if (args.interruptible && this.digits.length > 0) return 'interrupted';
     const { playId } = await this.engine.play(this.sessionId, 'a', args);
-    if (this.closed) return 'ended';
+    if (this.closed) {
+      // the channel closed while the play was starting (a called side answered at once): a
+      // looping ringback would otherwise go on under the conversation
+      void this.engine.stopPlay(this.sessionId, 'a', playId).catch(() => 0);
+      return 'ended';
+    }
     if (args.interruptible) {
       if (this.digits.length > 0) void this.engine.stopPlay(this.sessionId, 'a', playId).catch(() => 0);
       this.interruptible.add(playId);

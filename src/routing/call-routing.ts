@@ -192,15 +192,15 @@ export class CallRouting {
     return attempts;
   }
 
-  /** The tenant PBX behind a sipTrunk number, as a target (the DID is the called number). */
-  async pbxTarget(line: RoutableNumber): Promise<TrunkAttempt | undefined> {
+  /** The tenant PBX behind a sipTrunk number, as a target: the DID is the called number, the caller shows as itself. */
+  async pbxTarget(line: RoutableNumber, caller: string): Promise<TrunkAttempt | undefined> {
     const trunk = line.trunkId === undefined ? undefined : this.o.trunks.get(line.trunkId);
     if (trunk === undefined || !trunk.enabled) return undefined;
     const peer = await this.o.trunks.peerOf(trunk);
     if (peer === undefined) return undefined;
     const n = normalizeNumber(line.number);
     if (isNumberError(n)) return undefined;
-    const target: DialTarget = { ...trunkTarget({ trunk, peer, called: n, presented: undefined }), trunkId: trunk.id };
+    const target: DialTarget = { ...trunkTarget({ trunk, peer, called: n, presented: caller === 'anonymous' ? undefined : caller }), trunkId: trunk.id };
     return { trunk, target, release: this.o.trunks.acquire(trunk) };
   }
 

@@ -45,8 +45,8 @@ export function trunkTarget(a: TrunkTargetArgs): OutboundTarget {
   };
 }
 
-/** A stored E.164 number in the trunk's format. */
-function asTrunkNumber(e164: string, format: RoutableTrunk['callerIdFormat']): string {
-  const n = normalizeNumber(e164);
-  return isNumberError(n) ? e164.replace(/^\+/, '') : formatForTrunk(n, format);
+/** A number (stored E.164, or a caller's number as a carrier sent it) in the trunk's format. */
+function asTrunkNumber(number: string, format: RoutableTrunk['callerIdFormat']): string {
+  const n = normalizeNumber(number);
+  return isNumberError(n) ? number.replace(/^\+/, '') : formatForTrunk(n, format);
 }
