@@ -17,6 +17,9 @@ import { TrunkService } from './trunks/trunk-service.ts';
 import { NumberService } from './numbers/number-service.ts';
 import { TerminalService } from './directory/terminal-service.ts';
 import { CallRuleService } from './directory/call-rule-service.ts';
+import { DepartmentService } from './directory/department-service.ts';
+import { EmployeeService } from './directory/employee-service.ts';
+import { ContactService } from './directory/contact-service.ts';
 import { Outbox } from './notify/outbox.ts';
 import { VoicemailStore, voicemailDir } from './voicemail/voicemail-store.ts';
 import { VoicemailPins } from './voicemail/voicemail-pin.ts';
@@ -36,6 +39,10 @@ export interface Services {
   numbers: NumberService;
   terminals: TerminalService;
   callRules: CallRuleService;
+  /** The organisation (R-DIR-1): the department tree, employees (each active one with an extension), external contacts. */
+  departments: DepartmentService;
+  employees: EmployeeService;
+  contacts: ContactService;
   /** The SMS/webhook outbox (enqueue, list, retry); the server's worker delivers it (notify/index.ts startOutbox). */
   outbox: Outbox;
   /** Voicemail messages of every box (files under voicemail.dir); box counts for MWI. */
@@ -54,11 +61,13 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
   const audit = new AuditLog(db, now);
   const blockStore = new SqliteBlockStore(db, now);
   const terminals = new TerminalService(db, audit, now);
+  const extensions = new ExtensionService(db, audit, now);
+  const departments = new DepartmentService(db, audit, now);
   const services: Services = {
     db,
     audit,
     tenants: new TenantService(db, audit, now),
-    extensions: new ExtensionService(db, audit, now),
+    extensions,
     tokens: new TokenService(db, audit, now),
     accounts: new DirectoryAccountSource(db, config.sip.auth.realm, now),
     bindings: new SqliteBindingStore(db, now),
@@ -69,6 +78,9 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
     numbers: new NumberService(db, audit, terminals, now),
     terminals,
     callRules: new CallRuleService(db, audit, now),
+    departments,
+    employees: new EmployeeService(db, audit, departments, extensions, { now }),
+    contacts: new ContactService(db, audit, now),
     outbox: new Outbox(db, { now, audit }),
     voicemail: new VoicemailStore(db, { dir: voicemailDir(config), audit, now }),
     voicemailPins: new VoicemailPins(db, audit),

@@ -9,6 +9,7 @@ import { DISPOSITIONS, RECORDING_STATUSES } from './schema.ts';
 import type { Disposition, HangupBy } from '../calls/call-events.ts';
 
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+export type CalleeKind = 'colleague' | 'contact' | 'other';
 
 /** One call as the record shows it (times in ms since epoch). */
 export interface CallRecord {
@@ -22,6 +23,11 @@ export interface CallRecord {
   calleeNumber: string;
   calleeExtensionId: number | null;
   calleeName: string | null;
+  /** The parties' department paths at the time of the call ("Sales/East"); null for outside parties and extensions without an employee. */
+  callerDepartment: string | null;
+  calleeDepartment: string | null;
+  /** colleague: an extension of the tenant; contact: an outside number of one of its contacts; other. Null for calls recorded before it existed. */
+  calleeKind: CalleeKind | null;
   sipCallId: string | null;
   startedAt: number;
   answeredAt: number | null;
@@ -164,6 +170,9 @@ interface CallRowRaw {
   callee_number: string;
   callee_extension_id: number | null;
   callee_name: string | null;
+  caller_department: string | null;
+  callee_department: string | null;
+  callee_kind: CalleeKind | null;
   sip_call_id: string | null;
   started_at: number;
   answered_at: number | null;
@@ -223,6 +232,9 @@ function toCall(r: CallRowRaw): CallRecord {
     calleeNumber: r.callee_number,
     calleeExtensionId: r.callee_extension_id,
     calleeName: r.callee_name,
+    callerDepartment: r.caller_department,
+    calleeDepartment: r.callee_department,
+    calleeKind: r.callee_kind,
     sipCallId: r.sip_call_id,
     startedAt: r.started_at,
     answeredAt: r.answered_at,

@@ -8,11 +8,22 @@
 // event would cost more than the rest of the call's work at high call rates; a kill -9 loses at
 // most the events of the last batch (a call that started in those 50 ms has no record). Reads that must see every
 // event (tests, the API in the same process) call flush() first.
+//
+// The directory's view of the parties (issue 7 point 5) is filled in by the INSERT itself, from
+// subqueries on indexed columns, so call control publishes only what it knows: an extension
+// party's department is the path of its employee's department ("Sales/East"); a party without
+// a name gets its employee's name, or the name of the tenant's contact whose number it is; the
+// callee kind is colleague (an extension of the tenant), contact (an outside number that is a
+// contact's), or other. The outside number is read into the form contacts are kept in
+// (callNumberKey) here, on the writer's thread, with the tenant's home country and area code.
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { PbxDb } from '../db/open.ts';
 import type { Logger } from '../log.ts';
 import type { CallEventBus, CallEventMap, CallEventName } from '../calls/call-events.ts';
+import type { NumberContext } from '../routing/numbers/normalized-number.ts';
+import { callNumberKey } from '../directory/contact-service.ts';
+import { parseTenantSettings } from '../tenancy/tenant-settings.ts';
 
 export interface CdrWriterOptions {
   log?: Logger;
@@ -43,6 +54,34 @@ export const CDR_EVENTS: readonly CallEventName[] = [
   'recording.finished',
 ];
 
+/** The department path of an extension's employee ("Sales/East"): a walk up the tree on primary keys. */
+const departmentPath = (ext: string): string => `(WITH RECURSIVE up(id, parent_id, path, depth) AS (
+    SELECT d.id, d.parent_id, d.name, 0 FROM extension x JOIN employee e ON e.id = x.employee_id JOIN department d ON d.id = e.department_id WHERE x.id = ${ext}
+    UNION ALL SELECT p.id, p.parent_id, p.name || '/' || up.path, up.depth + 1 FROM department p JOIN up ON p.id = up.parent_id WHERE up.depth < 32)
+  SELECT path FROM up WHERE parent_id IS NULL)`;
+const employeeName = (ext: string): string => `(SELECT e.name FROM extension x JOIN employee e ON e.id = x.employee_id WHERE x.id = ${ext})`;
+/** On the contact_number (tenant_id, number) index. */
+const contactName = (key: string): string =>
+  `(SELECT c.name FROM contact_number n JOIN contact c ON c.id = n.contact_id WHERE n.tenant_id = @tenantId AND n.number = ${key} ORDER BY n.id LIMIT 1)`;
+/** The callee's extension: the one call control named, else (internal calls) the one with that number. */
+const CALLEE_EXT = `COALESCE(@calleeExt, CASE WHEN @direction = 'internal' THEN (SELECT id FROM extension WHERE tenant_id = @tenantId AND number = @calleeNumber) END)`;
+
+const INSERT_CALL = `INSERT INTO call (id, tenant_id, direction, caller_number, caller_extension_id, caller_name, caller_department,
+    callee_number, callee_extension_id, callee_name, callee_department, callee_kind, sip_call_id, started_at)
+  SELECT @id, @tenantId, @direction, @callerNumber, @callerExt,
+    COALESCE(@callerName, ${employeeName('@callerExt')}, ${contactName('@callerKey')}),
+    ${departmentPath('@callerExt')},
+    @calleeNumber, @calleeExt,
+    COALESCE(@calleeName, ${employeeName(CALLEE_EXT)}, ${contactName('@calleeKey')}),
+    ${departmentPath(CALLEE_EXT)},
+    CASE WHEN ${CALLEE_EXT} IS NOT NULL THEN 'colleague' WHEN ${contactName('@calleeKey')} IS NOT NULL THEN 'contact' ELSE 'other' END,
+    @sipCallId, @at
+  WHERE true
+  ON CONFLICT (id) DO NOTHING`;
+
+/** How long a tenant's home country and area code are reused for reading numbers. */
+const HOME_CACHE_MS = 10_000;
+
 function defaultFileSize(path: string): number | undefined {
   try {
     return statSync(path).size;
@@ -53,6 +92,8 @@ function defaultFileSize(path: string): number | undefined {
 
 export class CdrWriter {
   private readonly insertCall: Database.Statement;
+  private readonly tenantSettings: Database.Statement<[number], string>;
+  private readonly homes = new Map<number, { ctx: NumberContext; until: number }>();
   private readonly answerCall: Database.Statement;
   private readonly endCall: Database.Statement;
   private readonly insertLeg: Database.Statement;
@@ -75,11 +116,8 @@ export class CdrWriter {
     this.commitIntervalMs = opts.commitIntervalMs ?? 0;
     this.fileSize = opts.fileSize ?? defaultFileSize;
     const s = db.sqlite;
-    this.insertCall = s.prepare(
-      `INSERT INTO call (id, tenant_id, direction, caller_number, caller_extension_id, caller_name,
-         callee_number, callee_extension_id, callee_name, sip_call_id, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    );
+    this.insertCall = s.prepare(INSERT_CALL);
+    this.tenantSettings = s.prepare<[number], string>('SELECT settings FROM tenant WHERE id = ?').pluck();
     this.answerCall = s.prepare('UPDATE call SET answered_at = ? WHERE id = ? AND answered_at IS NULL');
     // Whole seconds rounded up; billable seconds count from the answer (0 when unanswered). The
     // CAST: better-sqlite3 binds JS numbers as REAL, and / must be integer division here.
@@ -171,24 +209,40 @@ export class CdrWriter {
     }
   }
 
+  /** An outside number in the form contacts are kept in (national at home, E.164 abroad), or null. */
+  private numberKey(tenantId: number, number: string): string | null {
+    const now = Date.now();
+    let home = this.homes.get(tenantId);
+    if (home === undefined || home.until <= now) {
+      const s = parseTenantSettings(this.tenantSettings.get(tenantId));
+      home = { ctx: { countryCode: s.country_code, ...(s.area_code ? { areaCode: s.area_code } : {}) }, until: now + HOME_CACHE_MS };
+      if (this.homes.size >= 10_000) this.homes.clear();
+      this.homes.set(tenantId, home);
+    }
+    return callNumberKey(number, home.ctx) ?? null;
+  }
+
   /** Rows changed (0: the call, leg or recording it refers to has no row, or it was already closed). */
   private write(op: Pending): number {
     switch (op[0]) {
       case 'call.started': {
         const e = op[1];
-        return this.insertCall.run(
-          e.callId,
-          e.tenantId,
-          e.direction,
-          e.caller.number,
-          e.caller.extensionId ?? null,
-          e.caller.name ?? null,
-          e.callee.number,
-          e.callee.extensionId ?? null,
-          e.callee.name ?? null,
-          e.sipCallId,
-          e.at,
-        ).changes;
+        return this.insertCall.run({
+          id: e.callId,
+          tenantId: e.tenantId,
+          direction: e.direction,
+          callerNumber: e.caller.number,
+          callerExt: e.caller.extensionId ?? null,
+          callerName: e.caller.name ?? null,
+          // the outside party: the caller of an inbound call, the callee of an outbound one
+          callerKey: e.direction === 'inbound' && e.caller.extensionId === undefined ? this.numberKey(e.tenantId, e.caller.number) : null,
+          calleeNumber: e.callee.number,
+          calleeExt: e.callee.extensionId ?? null,
+          calleeName: e.callee.name ?? null,
+          calleeKey: e.direction === 'outbound' && e.callee.extensionId === undefined ? this.numberKey(e.tenantId, e.callee.number) : null,
+          sipCallId: e.sipCallId,
+          at: e.at,
+        }).changes;
       }
       case 'call.answered':
         this.answerCall.run(op[1].at, op[1].callId); // no change: answered before, or unknown (call.ended says so)

@@ -23,6 +23,7 @@ export {
   parseTime,
   checkDisposition,
   type CallRecord,
+  type CalleeKind,
   type CallDetail,
   type LegRecord,
   type RecordingInfo,

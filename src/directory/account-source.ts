@@ -4,6 +4,11 @@
 // the CLI or API take effect on the next request. The tenant of a domain is asked several
 // times per REGISTER and changes rarely: it is cached for a second (a new tenant or domain
 // takes effect within a second).
+// The registrar's terminal limit (maxContacts) is what the extension's max terminals (≤ 3) leaves
+// after its PSTN terminals: phones + PSTN numbers ≤ max terminals. At least one phone may always
+// register (the registrar keeps the limit ≥ 1): with every slot taken by PSTN terminals the
+// desk phone still works, and call routing rings the phones first and PSTN terminals only up to
+// 3 targets in total.
 import type Database from 'better-sqlite3';
 import type { PbxDb } from '../db/open.ts';
 import type { Account, AccountSource } from '../sip/registrar/ports.ts';
@@ -20,7 +25,7 @@ const TENANT_CACHE_MAX = 10_000;
 export class DirectoryAccountSource implements AccountSource {
   private readonly byDomain: Database.Statement<[string], TenantHit>;
   private readonly defaultTenant: Database.Statement<[], TenantHit>;
-  private readonly account: Database.Statement<[number, string], { id: number; sip_password: string; max_terminals: number }>;
+  private readonly account: Database.Statement<[number, string], { id: number; sip_password: string; max_terminals: number; pstn: number }>;
 
   private readonly tenantCache = new Map<string, { hit: TenantHit | undefined; until: number }>();
 
@@ -32,7 +37,12 @@ export class DirectoryAccountSource implements AccountSource {
   ) {
     this.byDomain = db.sqlite.prepare('SELECT id, sip_domain, status FROM tenant WHERE sip_domain = ?');
     this.defaultTenant = db.sqlite.prepare('SELECT id, sip_domain, status FROM tenant WHERE is_default = 1');
-    this.account = db.sqlite.prepare('SELECT id, sip_password, max_terminals FROM extension WHERE tenant_id = ? AND number = ?');
+    // the count is on the terminal_owner_extension index: no extra work per REGISTER worth naming
+    this.account = db.sqlite.prepare(
+      `SELECT x.id, x.sip_password, x.max_terminals,
+         (SELECT count(*) FROM terminal t WHERE t.owner_extension_id = x.id AND t.kind = 'pstn') AS pstn
+       FROM extension x WHERE x.tenant_id = ? AND x.number = ?`,
+    );
   }
 
   private tenantFor(domain: string): TenantHit | undefined {
@@ -57,7 +67,7 @@ export class DirectoryAccountSource implements AccountSource {
       user,
       realm: t.sip_domain ?? this.defaultRealm,
       password: e.sip_password,
-      maxContacts: e.max_terminals,
+      maxContacts: Math.max(1, Math.min(3, e.max_terminals) - e.pstn),
     };
   }
 

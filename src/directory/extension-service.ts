@@ -2,6 +2,9 @@
 // set-password, a bulk path for provisioning at scale (one transaction, one prepared statement
 // reused) and the hot lookup by (tenant, number) on the unique index. Every query is scoped by
 // tenant id. Rows declared in the config file are refused with ConfigManagedError.
+// Kinds (R-DIR-1): an employee's own extension (kind employee, linked to the employee; given by
+// EmployeeService, automatically or by hand), the operator's, and function extensions (fax,
+// meeting room; the default) without an employee.
 import type Database from 'better-sqlite3';
 import type { PbxDb } from '../db/open.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -10,6 +13,10 @@ import { checkSipPassword, generateSipPassword, type RandomBytes } from './sip-p
 import { randomBytes } from 'node:crypto';
 
 export type RingStrategy = 'sequential' | 'simultaneous';
+export type ExtensionKind = 'employee' | 'operator' | 'function';
+export const EXTENSION_KINDS: readonly ExtensionKind[] = ['employee', 'operator', 'function'];
+/** The kinds an extension without an employee may have. */
+export const FUNCTION_KINDS: readonly ExtensionKind[] = ['operator', 'function'];
 export const RING_STRATEGIES: readonly RingStrategy[] = ['sequential', 'simultaneous'];
 
 /** An extension as shown to admins (never the password). */
@@ -17,6 +24,9 @@ export interface Extension {
   id: number;
   tenantId: number;
   number: string;
+  kind: ExtensionKind;
+  /** The employee (row id) whose extension it is; null for operator and function extensions. */
+  employeeId: number | null;
   displayName: string | null;
   maxTerminals: number;
   ringStrategy: RingStrategy;
@@ -34,6 +44,9 @@ export interface ExtensionAccount extends Extension {
 
 export interface ExtensionInput {
   number: string;
+  /** Default function; employee only together with employeeId (EmployeeService gives those). */
+  kind?: ExtensionKind;
+  employeeId?: number | null;
   displayName?: string | null;
   password?: string; // generated when absent
   maxTerminals?: number; // 1..3, default 3
@@ -43,7 +56,8 @@ export interface ExtensionInput {
   voicemailEnabled?: boolean; // default true
 }
 
-export type ExtensionPatch = Partial<Omit<ExtensionInput, 'number' | 'password'>>;
+/** kind: operator or function, for extensions without an employee. */
+export type ExtensionPatch = Partial<Omit<ExtensionInput, 'number' | 'password' | 'employeeId'>>;
 
 export interface Page<T> {
   items: T[];
@@ -66,6 +80,14 @@ function intIn(v: unknown, min: number, max: number, what: string): number {
   return v;
 }
 
+function checkKind(v: unknown, employeeId: number | null, number: string): ExtensionKind {
+  if (v === undefined) return employeeId === null ? 'function' : 'employee';
+  if (!(EXTENSION_KINDS as readonly unknown[]).includes(v)) throw new InvalidError(`kind of extension ${number} must be one of ${EXTENSION_KINDS.join(', ')}, not ${JSON.stringify(v)}`);
+  if (v === 'employee' && employeeId === null) throw new InvalidError(`extension ${number}: an employee's extension is given with the employee (pbx employee add … --extension ${number}); here use kind operator or function`);
+  if (v !== 'employee' && employeeId !== null) throw new InvalidError(`extension ${number} belongs to an employee, so its kind is employee`);
+  return v as ExtensionKind;
+}
+
 function checkRingStrategy(v: unknown): RingStrategy {
   if (v !== 'sequential' && v !== 'simultaneous') throw new InvalidError(`ring strategy must be sequential or simultaneous, not ${JSON.stringify(v)}`);
   return v;
@@ -81,6 +103,8 @@ interface Row {
   id: number;
   tenant_id: number;
   number: string;
+  kind: ExtensionKind;
+  employee_id: number | null;
   display_name: string | null;
   sip_password: string;
   max_terminals: number;
@@ -97,6 +121,8 @@ function toExtension(r: Row): Extension {
     id: r.id,
     tenantId: r.tenant_id,
     number: r.number,
+    kind: r.kind,
+    employeeId: r.employee_id,
     displayName: r.display_name,
     maxTerminals: r.max_terminals,
     ringStrategy: r.ring_strategy,
@@ -112,7 +138,7 @@ function toAccount(r: Row): ExtensionAccount {
   return { ...toExtension(r), sipPassword: r.sip_password };
 }
 
-type Normalised = Pick<Extension, 'number' | 'displayName' | 'maxTerminals' | 'ringStrategy' | 'ringTimeoutS' | 'maxConcurrentCalls' | 'voicemailEnabled'>;
+type Normalised = Pick<Extension, 'number' | 'kind' | 'employeeId' | 'displayName' | 'maxTerminals' | 'ringStrategy' | 'ringTimeoutS' | 'maxConcurrentCalls' | 'voicemailEnabled'>;
 
 export interface AddResult {
   extension: Extension;
@@ -143,8 +169,8 @@ export class ExtensionService {
     const s = db.sqlite;
     this.byNumber = s.prepare('SELECT * FROM extension WHERE tenant_id = ? AND number = ?');
     this.insertStmt = s.prepare(
-      `INSERT INTO extension (tenant_id, number, display_name, sip_password, max_terminals, ring_strategy, ring_timeout_s,
-         max_concurrent_calls, voicemail_enabled, config_managed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+      `INSERT INTO extension (tenant_id, number, kind, employee_id, display_name, sip_password, max_terminals, ring_strategy, ring_timeout_s,
+         max_concurrent_calls, voicemail_enabled, config_managed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
     );
     this.countStmt = s.prepare<[number], number>('SELECT count(*) FROM extension WHERE tenant_id = ?').pluck();
     this.pageStmt = s.prepare('SELECT * FROM extension WHERE tenant_id = ? ORDER BY number LIMIT ? OFFSET ?');
@@ -182,7 +208,10 @@ export class ExtensionService {
       this.audit.record({ actor, action: 'extension.add', target: n.number, tenantId, detail: n });
       return { extension: this.show(tenantId, n.number), password, generatedPassword: generated };
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`extension ${n.number} already exists`);
+      if (isUniqueViolation(e)) {
+        if (n.employeeId !== null && this.db.sqlite.prepare('SELECT 1 FROM extension WHERE employee_id = ?').get(n.employeeId)) throw new ConflictError(`that employee already has an extension`);
+        throw new ConflictError(`extension ${n.number} already exists`);
+      }
       throw e;
     }
   }
@@ -205,7 +234,7 @@ export class ExtensionService {
           opts.onGeneratedPassword?.(n.number, password);
         } else password = checkSipPassword(input.password, `password of extension ${n.number}`);
         try {
-          insert.run(tenantId, n.number, n.displayName, password, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, now);
+          insert.run(tenantId, n.number, n.kind, n.employeeId, n.displayName, password, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, now);
         } catch (e) {
           if (isUniqueViolation(e)) throw new ConflictError(`extension ${n.number} already exists (nothing was added)`);
           throw e;
@@ -222,8 +251,12 @@ export class ExtensionService {
   update(tenantId: number, number: string, patch: ExtensionPatch, actor = 'system'): Extension {
     const row = this.editable(tenantId, number);
     const cur = toExtension(row);
+    if (patch.kind !== undefined && patch.kind !== cur.kind && cur.employeeId !== null)
+      throw new ConflictError(`extension ${number} is an employee's; its kind stays employee (remove the employee with --keep-extension to make it a function extension)`);
     const n = this.normalise({
       number: cur.number,
+      kind: patch.kind ?? cur.kind,
+      employeeId: cur.employeeId,
       displayName: 'displayName' in patch ? patch.displayName : cur.displayName,
       maxTerminals: patch.maxTerminals ?? cur.maxTerminals,
       ringStrategy: patch.ringStrategy ?? cur.ringStrategy,
@@ -233,10 +266,10 @@ export class ExtensionService {
     });
     this.db.sqlite
       .prepare(
-        `UPDATE extension SET display_name = ?, max_terminals = ?, ring_strategy = ?, ring_timeout_s = ?, max_concurrent_calls = ?,
+        `UPDATE extension SET kind = ?, display_name = ?, max_terminals = ?, ring_strategy = ?, ring_timeout_s = ?, max_concurrent_calls = ?,
            voicemail_enabled = ? WHERE id = ? AND tenant_id = ?`,
       )
-      .run(n.displayName, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, row.id, tenantId);
+      .run(n.kind, n.displayName, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, row.id, tenantId);
     this.audit.record({ actor, action: 'extension.update', target: number, tenantId, detail: patch });
     return this.show(tenantId, number);
   }
@@ -246,6 +279,40 @@ export class ExtensionService {
     this.deleteStmt.run(row.id);
     this.audit.record({ actor, action: 'extension.remove', target: number, tenantId });
     return toExtension(row);
+  }
+
+  /**
+   * Gives an extension a new number (one manual change, R-DIR-2: uniqueness enforced). Its
+   * settings, registrations' rows and PSTN terminals stay; phones must register with the new
+   * number. Call records keep the number the extension had at the time of each call.
+   */
+  renumber(tenantId: number, number: string, newNumber: string, actor = 'system'): Extension {
+    const row = this.editable(tenantId, number);
+    const to = checkNumber(newNumber);
+    if (to === row.number) return toExtension(row);
+    try {
+      this.db.sqlite.prepare('UPDATE extension SET number = ? WHERE id = ? AND tenant_id = ?').run(to, row.id, tenantId);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`extension ${to} already exists`);
+      throw e;
+    }
+    this.audit.record({ actor, action: 'extension.renumber', target: number, tenantId, detail: { number: to } });
+    return this.show(tenantId, to);
+  }
+
+  /** The extension of an employee (row id), if it has one. */
+  ofEmployee(employeeId: number): Extension | undefined {
+    const r = this.db.sqlite.prepare<[number], Row>('SELECT * FROM extension WHERE employee_id = ?').get(employeeId);
+    return r ? toExtension(r) : undefined;
+  }
+
+  /** An employee's extension becomes a function extension (the employee leaves; the phone stays). */
+  releaseEmployee(tenantId: number, employeeId: number, actor = 'system'): Extension | undefined {
+    const r = this.db.sqlite.prepare<[number, number], Row>('SELECT * FROM extension WHERE tenant_id = ? AND employee_id = ?').get(tenantId, employeeId);
+    if (!r) return undefined;
+    this.db.sqlite.prepare("UPDATE extension SET kind = 'function', employee_id = NULL WHERE id = ?").run(r.id);
+    this.audit.record({ actor, action: 'extension.update', target: r.number, tenantId, detail: { kind: 'function', employeeId: null } });
+    return this.show(tenantId, r.number);
   }
 
   /** Sets (or, without a password, generates) the SIP password; returns it. */
@@ -271,13 +338,16 @@ export class ExtensionService {
   }
 
   private insertRow(tenantId: number, n: Normalised, password: string): Database.RunResult {
-    return this.insertStmt.run(tenantId, n.number, n.displayName, password, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, this.now());
+    return this.insertStmt.run(tenantId, n.number, n.kind, n.employeeId, n.displayName, password, n.maxTerminals, n.ringStrategy, n.ringTimeoutS, n.maxConcurrentCalls, n.voicemailEnabled ? 1 : 0, this.now());
   }
 
   private normalise(i: ExtensionInput): Normalised {
     const number = checkNumber(i.number);
+    const employeeId = i.employeeId ?? null;
     return {
       number,
+      kind: checkKind(i.kind, employeeId, number),
+      employeeId,
       displayName: checkDisplayName(i.displayName),
       maxTerminals: i.maxTerminals === undefined ? DEFAULTS.maxTerminals : intIn(i.maxTerminals, 1, 3, `max terminals of extension ${number}`),
       ringStrategy: i.ringStrategy === undefined ? DEFAULTS.ringStrategy : checkRingStrategy(i.ringStrategy),

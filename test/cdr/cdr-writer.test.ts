@@ -42,6 +42,9 @@ describe('CdrWriter', () => {
       callee_number: '1002',
       callee_extension_id: 2,
       callee_name: 'Bob',
+      caller_department: null,
+      callee_department: null,
+      callee_kind: 'colleague', // an extension (id 2) was called
       sip_call_id: 'sip-c1',
       started_at: T0,
       answered_at: T0 + 5_000,

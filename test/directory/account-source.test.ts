@@ -39,3 +39,26 @@ describe('DirectoryAccountSource', () => {
     expect(accounts.find('x', '300')?.password).toBe('second-pass');
   });
 });
+
+describe('DirectoryAccountSource terminal limit', () => {
+  it('counts the PSTN terminals: phones + PSTN numbers ≤ max terminals, one phone always', () => {
+    env = tempServices();
+    const { extensions, tenants, accounts, terminals } = env.services;
+    const t = tenants.defaultTenant().id;
+    extensions.add(t, { number: '300', password: 'first-pass' });
+    extensions.add(t, { number: '301', password: 'first-pass', maxTerminals: 2 });
+    expect(accounts.find('x', '300')?.maxContacts).toBe(3);
+    terminals.addToExtension(t, '300', '13812345678');
+    expect(accounts.find('x', '300')?.maxContacts).toBe(2);
+    terminals.addToExtension(t, '300', '13912345678');
+    expect(accounts.find('x', '300')?.maxContacts).toBe(1);
+    terminals.addToExtension(t, '300', '13712345678');
+    expect(accounts.find('x', '300')?.maxContacts).toBe(1); // never 0: the desk phone still registers
+    terminals.addToExtension(t, '301', '13812345678');
+    expect(accounts.find('x', '301')?.maxContacts).toBe(1);
+    terminals.removeFromExtension(t, '300', '13812345678');
+    expect(accounts.find('x', '300')?.maxContacts).toBe(1);
+    terminals.removeFromExtension(t, '300', '13912345678');
+    expect(accounts.find('x', '300')?.maxContacts).toBe(2);
+  });
+});

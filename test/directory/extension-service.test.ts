@@ -95,3 +95,30 @@ describe('ExtensionService', () => {
     expect(extensions.findByNumber(t, '20001')).toBeUndefined();
   });
 });
+
+describe('ExtensionService kinds (R-DIR-1)', () => {
+  it('function by default, operator on request, employee only with an employee; kind changes only without one', () => {
+    env = tempServices();
+    const { extensions, employees, tenants } = env.services;
+    const t = tenants.defaultTenant().id;
+    expect(extensions.add(t, { number: '300', password: 'secret-300' }).extension).toMatchObject({ kind: 'function', employeeId: null });
+    expect(extensions.add(t, { number: '301', password: 'secret-301', kind: 'operator' }).extension.kind).toBe('operator');
+    expect(() => extensions.add(t, { number: '302', kind: 'employee' })).toThrow(/an employee's extension is given with the employee/);
+    expect(() => extensions.add(t, { number: '302', kind: 'fax' as never })).toThrow(/kind of extension 302 must be one of employee, operator, function/);
+    expect(extensions.update(t, '300', { kind: 'operator' }).kind).toBe('operator');
+    expect(() => extensions.update(t, '300', { kind: 'employee' })).toThrow(/given with the employee/);
+    const e = employees.add(t, { employeeNo: 'E1', name: 'Ann' }).employee;
+    expect(extensions.show(t, e.extension!)).toMatchObject({ kind: 'employee', employeeId: e.id });
+    expect(() => extensions.update(t, e.extension!, { kind: 'function' })).toThrow(/its kind stays employee/);
+    expect(extensions.update(t, e.extension!, { ringTimeoutS: 30 })).toMatchObject({ kind: 'employee', ringTimeoutS: 30 });
+    expect(() => extensions.add(t, { number: '303', employeeId: e.id })).toThrow('that employee already has an extension');
+    // bulk provisioning keeps the kind given
+    extensions.provisionMany(t, [{ number: '400', kind: 'operator' }, { number: '401' }]);
+    expect([extensions.show(t, '400').kind, extensions.show(t, '401').kind]).toEqual(['operator', 'function']);
+    // renumbering: unique, keeps the row
+    const before = extensions.show(t, '401');
+    expect(extensions.renumber(t, '401', '402')).toMatchObject({ id: before.id, number: '402' });
+    expect(() => extensions.renumber(t, '402', '400')).toThrow('extension 400 already exists');
+    expect(() => extensions.renumber(t, '402', '04')).toThrow(/2 to 8 digits/);
+  });
+});
