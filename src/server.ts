@@ -2,6 +2,7 @@
 // services, the SIP stack with its guards and registrar, and the admin API — and stops it
 // in the reverse order. Nothing else in the program wires layers together.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from './config/schema.ts';
 import { bootServices, type Services } from './services.ts';
 import { watchExternalWrites } from './db/change-watch.ts';
@@ -264,6 +265,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
       },
     },
     calls,
+    greetingsDir: join(config.data_dir, 'greetings'),
     trunkStatus: () => {
       const registrations = new Map(trunkRegistrations.status().map((r) => [r.trunkId, r]));
       return trunks.all().map((t): TrunkStatus => {

@@ -33,6 +33,8 @@ export interface ApiDeps {
    * activeCalls } (TrunkStatus in trunks/trunk-service.ts). GET /trunks/status answers 503 without it.
    */
   trunkStatus?: () => unknown[];
+  /** Where uploaded greetings are stored (<data_dir>/greetings); PUT /numbers/:id/greeting answers 503 without it. */
+  greetingsDir?: string;
   /** Prometheus registry for GET /metrics (default: src/metrics.ts's). */
   metrics?: { metrics(): Promise<string>; contentType: string };
 }

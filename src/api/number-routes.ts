@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { caller, jsonBody, requirePlatform, tenantFor, type ApiDeps, type ApiEnv } from './context.ts';
 import { InvalidError } from '../errors.ts';
 import { BLOCK_ACTIONS, NUMBER_MODES } from '../numbers/schema.ts';
+import { storeGreeting } from '../numbers/greeting-file.ts';
 
 const terminal = z.union([z.object({ extension: z.union([z.string(), z.number().int()]).transform(String) }).strict(), z.object({ pstn: z.string() }).strict()]);
 const settings = {
@@ -62,6 +63,16 @@ export function numberRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const who = requirePlatform(c, 'remove numbers');
     return c.json(numbers.remove(ref(c), who.actor));
   });
+
+  // the greeting as a WAV upload (8 kHz mono PCM16, A-law or µ-law), or back to the built-in one
+  r.put('/:id/greeting', async (c) => {
+    if (deps.greetingsDir === undefined) return c.json({ error: { code: 'unavailable', message: 'greeting uploads need the running PBX' } }, 503);
+    const n = numbers.get(ref(c), scope(c));
+    const wav = Buffer.from(await c.req.arrayBuffer());
+    const path = storeGreeting(deps.greetingsDir, n.tenantId, n.number, wav);
+    return c.json(numbers.update(n.id, { greeting: path }, caller(c).actor, scope(c)));
+  });
+  r.delete('/:id/greeting', (c) => c.json(numbers.update(ref(c), { greeting: null }, caller(c).actor, scope(c))));
 
   r.get('/:id/blacklist', (c) => c.json({ items: numbers.blacklist(ref(c), scope(c)) }));
   r.post('/:id/blacklist', async (c) => {

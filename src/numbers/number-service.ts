@@ -13,6 +13,7 @@ import { isNumberError } from '../routing/numbers/normalized-number.ts';
 import { parseTenantSettings } from '../tenancy/tenant-settings.ts';
 import { TerminalService, type NumberHome, type Terminal, type TerminalSpec } from '../directory/terminal-service.ts';
 import type { BLOCK_ACTIONS, NUMBER_MODES } from './schema.ts';
+import { checkGreetingFile } from './greeting-file.ts';
 
 export type NumberMode = (typeof NUMBER_MODES)[number];
 export type BlockAction = (typeof BLOCK_ACTIONS)[number];
@@ -158,7 +159,8 @@ export class NumberService {
     const e164 = normalizeDid(input.number, home);
     const what = `number ${e164}`;
     const trunk = this.trunkFor(tenantId, input.trunk, what);
-    const d = checkDecl(this.declOf({ ...input, number: e164 }, trunk?.name), what);
+    const greeting = input.greeting ? checkGreetingFile(input.greeting) : input.greeting;
+    const d = checkDecl(this.declOf({ ...input, greeting, number: e164 }, trunk?.name), what);
     if (d.mode !== 'sipTrunk' && trunk) throw new InvalidError(`${what}: only sipTrunk numbers have a trunk`);
     const owner = this.ownerOf(e164);
     if (owner) throw new ConflictError(`number ${e164} already exists${owner.tenant_id === tenantId ? '' : ` (tenant ${owner.tenant})`}`);
@@ -220,7 +222,7 @@ export class NumberService {
       mode,
       isMain: patch.isMain ?? cur.isMain,
       maxCalls: patch.maxCalls ?? cur.maxCalls,
-      greeting: patch.greeting !== undefined ? patch.greeting : cur.greeting,
+      greeting: patch.greeting !== undefined ? (patch.greeting ? checkGreetingFile(patch.greeting) : patch.greeting) : cur.greeting,
       blockAction: patch.blockAction ?? cur.blockAction,
       ringStrategy: patch.ringStrategy ?? cur.ringStrategy,
       ringTimeoutS: patch.ringTimeoutS ?? cur.ringTimeoutS,
