@@ -26,7 +26,9 @@ export async function switchboard(call: Call, line: RoutableNumber, env: AppEnv)
       : { prompts: [{ id: 'welcome', language }, { id: 'dial-extension', language }, { id: 'operator-zero', language }], interruptible: true };
   const ivr = settings.ivr;
   for (let attempt = 1; attempt <= ivr.max_attempts; attempt++) {
-    const played = await call.play(attempt === 1 ? greeting : { prompts: [{ id: 'invalid-extension', language }, { id: 'dial-extension', language }], interruptible: true });
+    let played = await call.play(attempt === 1 ? greeting : { prompts: [{ id: 'invalid-extension', language }, { id: 'dial-extension', language }], interruptible: true });
+    // a tenant's greeting that cannot be played (file gone, wrong format): the built-in one
+    if (played === 'failed') played = await call.play({ prompts: [{ id: 'welcome', language }, { id: 'dial-extension', language }, { id: 'operator-zero', language }], interruptible: true });
     if (played === 'ended' || call.isEnded) return;
     const digits = await call.collect({ maxDigits: 8, firstDigitMs: ivr.first_digit_timeout_s * 1000, interDigitMs: ivr.inter_digit_timeout_s * 1000, terminators: '#' });
     if (call.isEnded) return;

@@ -15,7 +15,8 @@ export interface MessageOutcome {
 /** After the call ends, how long a message's final report may take (the session is being destroyed). */
 const MESSAGE_REPORT_GRACE_MS = 3000;
 
-export type PlayOutcome = PlayDoneEvent['reason'] | 'ended';
+/** How a play ended; 'failed' when it could not start (a tenant's file gone or unplayable). */
+export type PlayOutcome = PlayDoneEvent['reason'] | 'ended' | 'failed';
 
 export interface CollectOptions {
   /** Stop after this many digits. */

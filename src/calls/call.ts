@@ -282,7 +282,7 @@ export class Call {
       return await this.promptChannel.play(args);
     } catch (e) {
       this.ctx.log.warn({ callId: this.id, err: (e as Error).message }, 'prompt not played');
-      return this.ended ? 'ended' : 'finished';
+      return this.ended ? 'ended' : 'failed';
     }
   }
 

@@ -40,7 +40,7 @@ beforeEach(() => {
 });
 afterEach(() => env.cleanup());
 
-const put = (body: Buffer) => app.request('/numbers/+861088886666/greeting', { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'audio/wav' }, body });
+const put = (body: Buffer) => app.request('/numbers/+861088886666/greeting', { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'audio/wav' }, body: new Uint8Array(body) });
 
 describe('number greetings', () => {
   it('stores an 8 kHz mono upload and uses it; DELETE goes back to the built-in welcome', async () => {
