@@ -21,12 +21,16 @@ import { numberRoutes } from './number-routes.ts';
 import { extensionTerminalRoutes } from './extension-terminal-routes.ts';
 import { voicemailRoutes, type VoicemailApiDeps } from './voicemail-routes.ts';
 import { outboxRoutes } from './outbox-routes.ts';
+import { contactRoutes, departmentRoutes, employeeRoutes, extensionDeviceRoutes, type DirectoryApiDeps } from './directory-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
 export type { ApiDeps } from './context.ts';
 
-/** `deps.services.voicemail` (Services has it) serves /voicemail; without it those routes answer 503. */
-export function createApiApp(deps: ApiDeps & VoicemailApiDeps): Hono<ApiEnv> {
+/**
+ * `deps.services.voicemail` (Services has it) serves /voicemail; without it those routes answer 503.
+ * The organisation (departments, employees, contacts, an extension's devices) needs Services' db and directory services.
+ */
+export function createApiApp(deps: ApiDeps & VoicemailApiDeps & DirectoryApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const metrics = deps.metrics ?? registry;
 
@@ -64,6 +68,16 @@ export function createApiApp(deps: ApiDeps & VoicemailApiDeps): Hono<ApiEnv> {
   app.route('/extensions', extensionRoutes(deps));
   app.route('/tenants/:tenant/extensions', extensionTerminalRoutes(deps));
   app.route('/extensions', extensionTerminalRoutes(deps));
+  app.route('/tenants/:tenant/extensions', extensionDeviceRoutes(deps));
+  app.route('/extensions', extensionDeviceRoutes(deps));
+  for (const [path, routes] of [
+    ['departments', departmentRoutes],
+    ['employees', employeeRoutes],
+    ['contacts', contactRoutes],
+  ] as const) {
+    app.route(`/tenants/:tenant/${path}`, routes(deps));
+    app.route(`/${path}`, routes(deps));
+  }
   app.route('/trunks', trunkRoutes(deps));
   app.route('/numbers', numberRoutes(deps));
   app.route('/registrations', registrationRoutes(deps));

@@ -9,6 +9,17 @@ import { trunkAddBody, trunkPatchBody } from './trunk-routes.ts';
 import { blockBody, numberAddBody, numberPatchBody, numberTerminalBody } from './number-routes.ts';
 import { extensionTerminalBody, ruleBody } from './extension-terminal-routes.ts';
 import { OUTBOX_QUERY } from './outbox-routes.ts';
+import {
+  CONTACT_QUERY,
+  EMPLOYEE_QUERY,
+  contactAddBody,
+  contactFromCallBody,
+  contactPatchBody,
+  departmentAddBody,
+  departmentPatchBody,
+  employeeAddBody,
+  employeePatchBody,
+} from './directory-routes.ts';
 
 type Op = { summary: string; body?: z.ZodType; bodyOptional?: boolean; status?: number; open?: boolean; query?: string[] };
 
@@ -53,6 +64,60 @@ const extensionOps = (prefix: string, params: object[]): Record<string, Record<s
     post: { summary: 'Add a call rule (any allow rule in a scope makes it a whitelist)', body: ruleBody, status: 201, params: [...params, numberParam] },
   },
   [`${prefix}/{number}/rules/{id}`]: { delete: { summary: 'Remove a call rule', params: [...params, numberParam, idParam] } },
+  [`${prefix}/{number}/devices`]: {
+    get: {
+      summary: 'What the extension rings: {extension, registered (SIP devices, live from the running PBX), pstn (terminals), total, limit, source}; registered + PSTN ≤ max terminals ≤ 3',
+      params: [...params, numberParam],
+    },
+  },
+});
+
+const departmentParam = { name: 'department', in: 'path', required: true, schema: { type: 'string' }, description: 'department id, or its path URL-encoded (Sales%2FEast)' };
+const employeeParam = { name: 'employee', in: 'path', required: true, schema: { type: 'string' }, description: 'employee id (E001)' };
+const contactParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' }, description: 'contact id' };
+
+const organisationOps = (prefix: string, params: object[]): Record<string, Record<string, Op & { params?: object[] }>> => ({
+  [`${prefix}/departments`]: {
+    get: { summary: 'The department tree, depth-first: {items: [{id, name, parentId, path, depth, employees, children}]}', params },
+    post: { summary: 'Add a department at the top or under parent (id or path)', body: departmentAddBody, status: 201, params },
+  },
+  [`${prefix}/departments/{department}`]: {
+    get: { summary: 'A department with its path and counts', params: [...params, departmentParam] },
+    patch: { summary: 'Rename (name) and/or move (parent: id or path, null for the top level); never under itself or its sub-departments', body: departmentPatchBody, params: [...params, departmentParam] },
+    delete: { summary: 'Remove a department; 409 while it has employees or sub-departments', params: [...params, departmentParam] },
+  },
+  [`${prefix}/employees`]: {
+    get: { summary: 'Employees by employee id: {items, total, limit, offset}; department (with its sub-departments), active=true|false', query: EMPLOYEE_QUERY, params },
+    post: {
+      summary: 'Add an employee: {employee, extension}; an active one gets an extension at once (automatic numbering, or the extension given; its SIP password is returned this once)',
+      body: employeeAddBody,
+      status: 201,
+      params,
+    },
+  },
+  [`${prefix}/employees/{employee}`]: {
+    get: { summary: 'An employee with department path and extension', params: [...params, employeeParam] },
+    patch: { summary: 'Change an employee: {employee, extension}; activating gives an extension, extension renumbers it (unique)', body: employeePatchBody, params: [...params, employeeParam] },
+    delete: { summary: 'Remove an employee and their extension (keepExtension=true: it stays as a function extension)', query: ['keepExtension'], params: [...params, employeeParam] },
+  },
+  [`${prefix}/employees/{employee}/deactivate`]: { post: { summary: 'Deactivate an employee (the extension stays)', params: [...params, employeeParam] } },
+  [`${prefix}/contacts`]: {
+    get: { summary: 'External contacts by name: {items, total, limit, offset}; owner=<employee id>; q=<name or number prefix> searches instead ({items})', query: CONTACT_QUERY, params },
+    post: { summary: 'Add a contact: name, company, numbers (normalised; each number belongs to one contact), owner (employee id)', body: contactAddBody, status: 201, params },
+  },
+  [`${prefix}/contacts/from-call/{callId}`]: {
+    post: {
+      summary: "Add the call's outside party (the caller of an inbound call, the callee of an outbound one) as a contact",
+      body: contactFromCallBody,
+      status: 201,
+      params: [...params, { name: 'callId', in: 'path', required: true, schema: { type: 'string' }, description: 'call id' }],
+    },
+  },
+  [`${prefix}/contacts/{id}`]: {
+    get: { summary: 'A contact with its numbers and account manager', params: [...params, contactParam] },
+    patch: { summary: 'Change a contact (numbers replaces them all; owner null removes the account manager)', body: contactPatchBody, params: [...params, contactParam] },
+    delete: { summary: 'Remove a contact with its numbers', params: [...params, contactParam] },
+  },
 });
 
 const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
@@ -110,6 +175,8 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
   },
   ...extensionOps('/tenants/{tenant}/extensions', [tenantParam]),
   ...extensionOps('/extensions', []),
+  ...organisationOps('/tenants/{tenant}', [tenantParam]),
+  ...organisationOps('', []),
   '/registrations': { get: { summary: 'Live registrations', query: ['tenant'] } },
   '/blocked-sources': { get: { summary: 'Sources blocked after auth failures' }, delete: { summary: 'Clear every block' } },
   '/blocked-sources/{address}': { delete: { summary: 'Clear one block', params: [{ name: 'address', in: 'path', required: true, schema: { type: 'string' } }] } },

@@ -16,7 +16,8 @@ interface ListOptions extends CommonOptions {
   cursor?: string;
 }
 
-const party = (number: string, name: string | null): string => (name ? `${number} (${name})` : number);
+const party = (number: string, name: string | null, department: string | null = null): string =>
+  name || department ? `${number} (${[name, department].filter(Boolean).join(', ')})` : number;
 
 /** 65 → 1:05, 3725 → 1:02:05 */
 export function formatSeconds(s: number | null): string | null {
@@ -49,7 +50,10 @@ function describeCall(c: CallDetail): string {
     ['tenant', c.tenant ?? c.tenantId],
     ['direction', c.direction],
     ['caller', party(c.callerNumber, c.callerName)],
+    ['caller department', c.callerDepartment],
     ['callee', party(c.calleeNumber, c.calleeName)],
+    ['callee department', c.calleeDepartment],
+    ['callee kind', c.calleeKind],
     ['started', isoTime(c.startedAt)],
     ['answered', isoTime(c.answeredAt)],
     ['ended', isoTime(c.endedAt)],
@@ -115,14 +119,15 @@ export function cdrCommands(io: Out = stdio): Command {
         if (o.json) return io.out(json({ items: page.items.map(callView), nextCursor: page.nextCursor }));
         io.out(
           table(
-            ['started', 'id', 'tenant', 'dir', 'from', 'to', 'duration', 'billable', 'disposition', 'by', 'sip', 'rec'],
+            ['started', 'id', 'tenant', 'dir', 'from', 'to', 'kind', 'duration', 'billable', 'disposition', 'by', 'sip', 'rec'],
             page.items.map((c) => [
               isoTime(c.startedAt),
               c.id,
               c.tenant ?? c.tenantId,
               c.direction,
-              party(c.callerNumber, c.callerName),
-              party(c.calleeNumber, c.calleeName),
+              party(c.callerNumber, c.callerName, c.callerDepartment),
+              party(c.calleeNumber, c.calleeName, c.calleeDepartment),
+              c.calleeKind,
               formatSeconds(c.durationS),
               c.billableS,
               c.disposition ?? 'in progress',

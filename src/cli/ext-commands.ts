@@ -1,12 +1,18 @@
-// bin/pbx ext add|list|show|set|remove|set-password, ext terminal add|list|remove (PSTN numbers
-// rung with the phones), ext rule add|list|remove (outbound prefixes, which extensions may call)
+// bin/pbx ext add|list|show|set|remove|set-password, ext devices (what it rings: registered SIP
+// devices from the running PBX, and PSTN terminals), ext terminal add|list|remove (PSTN numbers
+// rung with the phones), ext rule add|list|remove (outbound prefixes, which extensions may call).
+// --kind operator|function: extensions without an employee (employees' own come with
+// `pbx employee add`).
 import { Command } from 'commander';
-import { choiceOption, cliActor, intOption, withConfigOption, withJsonOption, withServices, type CommonOptions } from './context.ts';
+import { choiceOption, cliActor, intOption, loadCliConfig, withConfigOption, withJsonOption, withServices, type CommonOptions } from './context.ts';
 import { isoTime, json, stdio, table, type Out } from './output.ts';
-import { RING_STRATEGIES, type Extension, type ExtensionPatch, type RingStrategy } from '../directory/extension-service.ts';
+import { controlRequest } from './control-client.ts';
+import { FUNCTION_KINDS, RING_STRATEGIES, type Extension, type ExtensionKind, type ExtensionPatch, type RingStrategy } from '../directory/extension-service.ts';
+import { extensionDevices, type ExtensionDevices } from '../directory/extension-devices.ts';
 import { RULE_ACTIONS, RULE_SCOPES, checkRule, type CallRule, type CallRuleInput } from '../directory/call-rule-service.ts';
 import type { Terminal } from '../directory/terminal-service.ts';
-import { InvalidError } from '../errors.ts';
+import { InvalidError, UserError } from '../errors.ts';
+import type { Services } from '../services.ts';
 
 interface TenantOption extends CommonOptions {
   tenant?: string;
@@ -21,6 +27,7 @@ interface ExtOptions extends TenantOption {
   maxCalls?: number;
   voicemail?: boolean;
   voicemailPin?: string;
+  kind?: ExtensionKind;
 }
 
 export function extensionView(e: Extension) {
@@ -39,15 +46,18 @@ function settingOptions(c: Command): Command {
     .option('--ring-timeout <seconds>', 'seconds each terminal rings: 5-300 (default 20)', intOption(5, 300))
     .option('--max-calls <n>', 'concurrent calls: 1-100 (default 2)', intOption(1, 100))
     .option('--voicemail', 'unanswered calls go to voicemail (default)')
-    .option('--no-voicemail', 'no voicemail');
+    .option('--no-voicemail', 'no voicemail')
+    .option('-k, --kind <kind>', "operator | function (default function; an employee's extension comes with `pbx employee add`)", choiceOption(FUNCTION_KINDS));
 }
 
-function describe(e: Extension, tenantName: string): string {
+function describe(e: Extension, tenantName: string, employee?: string | null): string {
   return table(
     ['field', 'value'],
     [
       ['tenant', tenantName],
       ['number', e.number],
+      ['kind', e.kind],
+      ...(employee ? [['employee', employee] as [string, string]] : []),
       ['name', e.displayName],
       ['max terminals', e.maxTerminals],
       ['ring strategy', e.ringStrategy],
@@ -58,6 +68,21 @@ function describe(e: Extension, tenantName: string): string {
       ['created', isoTime(e.createdAt)],
     ],
   );
+}
+
+/** "E001 (Zhang San)" for an employee's extension. */
+function employeeOf(s: Services, tenantId: number, e: Extension): string | null {
+  const employee = e.employeeId === null ? undefined : s.employees.findById(tenantId, e.employeeId);
+  return employee ? `${employee.employeeNo} (${employee.name})` : null;
+}
+
+function devicesView(v: ExtensionDevices) {
+  return {
+    ...v,
+    extension: extensionView(v.extension),
+    registered: v.registered.map((d) => ({ ...d, registeredAt: isoTime(d.registeredAt), expiresAt: isoTime(d.expiresAt) })),
+    pstn: v.pstn.map((p) => ({ ...p, createdAt: isoTime(p.createdAt) })),
+  };
 }
 
 export function extCommands(io: Out = stdio): Command {
@@ -72,6 +97,7 @@ export function extCommands(io: Out = stdio): Command {
           t.id,
           {
             number,
+            ...(o.kind !== undefined ? { kind: o.kind } : {}),
             displayName: o.name,
             password: o.password,
             maxTerminals: o.maxTerminals,
@@ -98,8 +124,8 @@ export function extCommands(io: Out = stdio): Command {
         if (o.json) return io.out(json({ tenant: t.name, ...page, items: page.items.map(extensionView) }));
         io.out(
           table(
-            ['number', 'name', 'terminals', 'strategy', 'timeout', 'source'],
-            page.items.map((e) => [e.number, e.displayName, e.maxTerminals, e.ringStrategy, `${e.ringTimeoutS}s`, e.configManaged ? 'config' : 'db']),
+            ['number', 'kind', 'name', 'terminals', 'strategy', 'timeout', 'source'],
+            page.items.map((e) => [e.number, e.kind, e.displayName, e.maxTerminals, e.ringStrategy, `${e.ringTimeoutS}s`, e.configManaged ? 'config' : 'db']),
           ),
         );
         if (page.total > page.items.length) io.out(`(${page.offset + 1}-${page.offset + page.items.length} of ${page.total}; use --offset/--limit)`);
@@ -110,9 +136,31 @@ export function extCommands(io: Out = stdio): Command {
     await withServices(o, (s) => {
       const t = s.tenants.resolve(o.tenant);
       const e = s.extensions.show(t.id, number);
-      io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+      io.out(o.json ? json(extensionView(e)) : describe(e, t.name, employeeOf(s, t.id, e)));
     });
   });
+
+  withJsonOption(tenantOption(cmd.command('devices <number>').description('what an extension rings: registered SIP devices (asked of the running PBX) and PSTN terminals, against its limit'))).action(
+    async (number: string, o: TenantOption) => {
+      const config = loadCliConfig(o);
+      const path = `${o.tenant === undefined ? '' : `/tenants/${encodeURIComponent(o.tenant)}`}/extensions/${encodeURIComponent(number)}/devices`;
+      let view: ExtensionDevices;
+      try {
+        view = await controlRequest<ExtensionDevices>(config, 'GET', path);
+      } catch (e) {
+        if (!(e instanceof UserError) || e.code !== 'not_running') throw e;
+        // not running: the registrations as the location service last stored them
+        view = await withServices(o, (s) => extensionDevices(s, s.tenants.resolve(o.tenant).id, number));
+      }
+      if (o.json) return io.out(json(devicesView(view)));
+      const rows: Array<Array<string | number | null>> = [
+        ...view.registered.map((d) => ['sip', d.contact, d.userAgent, `${d.source}${d.natted ? ' (NAT)' : ''}`, isoTime(d.expiresAt)]),
+        ...view.pstn.map((p) => ['pstn', p.pstnNumber, null, null, null]),
+      ];
+      io.out(table(['kind', 'terminal', 'user agent', 'from', 'expires'], rows));
+      io.out(`extension ${view.extension.number}: ${view.total} of ${view.limit} terminals${view.source === 'stored' ? ' (the PBX is not running: registrations as last stored)' : ''}`);
+    },
+  );
 
   withJsonOption(settingOptions(tenantOption(cmd.command('set <number>').description('change settings of an extension'))))
     .option('--voicemail-pin <digits>', "PIN for listening to voicemail by phone (*97): 4-12 digits, 'none' removes it")
@@ -127,8 +175,9 @@ export function extCommands(io: Out = stdio): Command {
         if (o.ringTimeout !== undefined) patch.ringTimeoutS = o.ringTimeout;
         if (o.maxCalls !== undefined) patch.maxConcurrentCalls = o.maxCalls;
         if (o.voicemail !== undefined) patch.voicemailEnabled = o.voicemail;
+        if (o.kind !== undefined) patch.kind = o.kind;
         const e = Object.keys(patch).length > 0 || o.voicemailPin === undefined ? s.extensions.update(t.id, number, patch, cliActor()) : s.extensions.show(t.id, number);
-        io.out(o.json ? json(extensionView(e)) : describe(e, t.name));
+        io.out(o.json ? json(extensionView(e)) : describe(e, t.name, employeeOf(s, t.id, e)));
       });
     });
 

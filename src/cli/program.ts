@@ -16,6 +16,9 @@ import { trunkCommands } from './trunk-commands.ts';
 import { numberCommands } from './number-commands.ts';
 import { outboxCommands } from './outbox-commands.ts';
 import { vmCommands } from './vm-commands.ts';
+import { deptCommands } from './dept-commands.ts';
+import { employeeCommands } from './employee-commands.ts';
+import { contactCommands } from './contact-commands.ts';
 
 export function buildProgram(io: Out = stdio): Command {
   const program = new Command('pbx')
@@ -26,6 +29,9 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(migrateCommand(io));
   program.addCommand(tenantCommands(io));
   program.addCommand(extCommands(io));
+  program.addCommand(deptCommands(io));
+  program.addCommand(employeeCommands(io));
+  program.addCommand(contactCommands(io));
   program.addCommand(numberCommands(io));
   program.addCommand(trunkCommands(io));
   program.addCommand(regCommands(io));

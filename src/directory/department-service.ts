@@ -118,7 +118,7 @@ export class DepartmentService {
       const before = this.pathOf(d);
       if (d.name === name) return { before, id: d.id };
       this.checkFree(tenantId, d.parent_id, name);
-      this.update(() => this.db.sqlite.prepare('UPDATE department SET name = ? WHERE id = ?').run(name, d.id), this.joinPath(this.parentOf(d), name));
+      this.guardedWrite(() => this.db.sqlite.prepare('UPDATE department SET name = ? WHERE id = ?').run(name, d.id), this.joinPath(this.parentOf(d), name));
       return { before, id: d.id };
     });
     const r = run.immediate();
@@ -143,13 +143,24 @@ export class DepartmentService {
       const parentId = target?.id ?? null;
       if (parentId === d.parent_id) return { before, id: d.id };
       this.checkFree(tenantId, parentId, d.name);
-      this.update(() => this.db.sqlite.prepare('UPDATE department SET parent_id = ? WHERE id = ?').run(parentId, d.id), this.joinPath(target, d.name));
+      this.guardedWrite(() => this.db.sqlite.prepare('UPDATE department SET parent_id = ? WHERE id = ?').run(parentId, d.id), this.joinPath(target, d.name));
       return { before, id: d.id };
     });
     const r = run.immediate();
     const d = this.get(tenantId, r.id);
     this.audit.record({ actor, action: 'department.move', target: r.before, tenantId, detail: { id: d.id, path: d.path, parentId: d.parentId } });
     return d;
+  }
+
+  /** Renames and/or moves in one transaction (the API's PATCH): parent null is the top level, absent leaves it. */
+  update(tenantId: number, ref: DepartmentRef, patch: { name?: string; parent?: DepartmentRef | null }, actor = 'system'): Department {
+    const run = this.db.sqlite.transaction((): Department => {
+      let d = this.get(tenantId, ref);
+      if (patch.name !== undefined) d = this.rename(tenantId, d.id, patch.name, actor);
+      if (patch.parent !== undefined) d = this.move(tenantId, d.id, patch.parent, actor);
+      return d;
+    });
+    return run.immediate();
   }
 
   /** Removes an empty department: no employees and no sub-departments (ConflictError saying which). */
@@ -274,7 +285,7 @@ export class DepartmentService {
     if (clash) throw new ConflictError(`department ${this.pathOf(clash)} already exists`);
   }
 
-  private update(write: () => void, newPath: string): void {
+  private guardedWrite(write: () => void, newPath: string): void {
     try {
       write();
     } catch (e) {

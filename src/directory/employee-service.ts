@@ -255,9 +255,14 @@ export class EmployeeService {
     return { items, total, limit, offset };
   }
 
+  /** The employee with this row id (an extension's employeeId), if it is the tenant's. */
+  findById(tenantId: number, id: number): Employee | undefined {
+    const r = this.db.sqlite.prepare<[number, number], Row>(`${SELECT} WHERE e.tenant_id = ? AND e.id = ?`).get(tenantId, id);
+    return r ? this.view(r, (d) => this.departments.pathById(tenantId, d)) : undefined;
+  }
+
   private byRowId(tenantId: number, id: number): Employee {
-    const r = this.db.sqlite.prepare<[number, number], Row>(`${SELECT} WHERE e.tenant_id = ? AND e.id = ?`).get(tenantId, id)!;
-    return this.view(r, (d) => this.departments.pathById(tenantId, d));
+    return this.findById(tenantId, id)!;
   }
 
   private row(tenantId: number, employeeNo: string): Row {

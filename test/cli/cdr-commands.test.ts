@@ -59,9 +59,9 @@ describe('pbx cdr', () => {
     const r = await pbx('cdr', 'list');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^STARTED\s+ID\s+TENANT\s+DIR\s+FROM\s+TO\s+DURATION\s+BILLABLE\s+DISPOSITION\s+BY\s+SIP\s+REC$/);
-    expect(lines[1]).toMatch(/^2026-03-01T08:01:00Z\s+call-busy\s+main\s+internal\s+1003 \(Carol\)\s+1001\s+0:01\s+0\s+busy\s+callee\s+486\s+-$/);
-    expect(lines[2]).toMatch(new RegExp(`^2026-03-01T08:00:00Z\\s+call-answered\\s+main\\s+internal\\s+1001 \\(Alice\\)\\s+1002 \\(Bob\\)\\s+1:10\\s+65\\s+answered\\s+caller\\s+-\\s+${recId}$`));
+    expect(lines[0]).toMatch(/^STARTED\s+ID\s+TENANT\s+DIR\s+FROM\s+TO\s+KIND\s+DURATION\s+BILLABLE\s+DISPOSITION\s+BY\s+SIP\s+REC$/);
+    expect(lines[1]).toMatch(/^2026-03-01T08:01:00Z\s+call-busy\s+main\s+internal\s+1003 \(Carol\)\s+1001\s+colleague\s+0:01\s+0\s+busy\s+callee\s+486\s+-$/);
+    expect(lines[2]).toMatch(new RegExp(`^2026-03-01T08:00:00Z\\s+call-answered\\s+main\\s+internal\\s+1001 \\(Alice\\)\\s+1002 \\(Bob\\)\\s+colleague\\s+1:10\\s+65\\s+answered\\s+caller\\s+-\\s+${recId}$`));
     expect(lines[3]).toMatch(new RegExp(`call-old .* ${deletedId} \\(deleted\\)$`));
   });
 
@@ -82,6 +82,7 @@ describe('pbx cdr', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^billable\s+65 s$/m);
     expect(r.stdout).toMatch(/^hung up by\s+caller$/m);
+    expect(r.stdout).toMatch(/^callee kind\s+colleague$/m);
     expect(r.stdout).toMatch(/^LEG\s+DIR\s+PARTY/m);
     expect(r.stdout).toMatch(/^call-answered-b\s+outbound\s+1002 \(Bob\)/m);
     expect(r.stdout).toMatch(new RegExp(`^recording ${recId}: complete 65\\.0 s /.*call-answered\\.wav$`, 'm'));

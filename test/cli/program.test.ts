@@ -26,7 +26,7 @@ describe('bin/pbx', () => {
   it('--help lists the commands', () => {
     const r = pbx('--help');
     expect(r.status).toBe(0);
-    for (const c of ['start', 'config', 'migrate', 'tenant', 'ext', 'reg', 'token', 'block']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['start', 'config', 'migrate', 'tenant', 'ext', 'dept', 'employee', 'contact', 'reg', 'token', 'block']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect(pbx('ext', '--help').stdout).toMatch(/add \[options\] <number>[\s\S]*set-password/);
   });
 
