@@ -22,7 +22,7 @@ export interface BlockControl {
 }
 
 export interface ApiDeps {
-  services: Pick<Services, 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks' | 'cdrs' | 'trunks' | 'numbers' | 'terminals' | 'callRules'>;
+  services: Pick<Services, 'db' | 'tenants' | 'extensions' | 'tokens' | 'audit' | 'bindings' | 'blocks' | 'cdrs' | 'trunks' | 'numbers' | 'terminals' | 'callRules'>;
   registrations?: RegistrationSource;
   blocks?: BlockControl;
   /** Calls in progress (call control); the /calls routes answer 503 without it. */

@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { caller, intQuery, jsonBody, tenantFor, type ApiDeps, type ApiEnv } from './context.ts';
+import { VoicemailGreetings } from '../voicemail/voicemail-greeting.ts';
 
 const settings = {
   displayName: z.string().nullable().optional(),
@@ -41,6 +42,18 @@ export function extensionRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   r.delete('/:number', (c) => c.json(extensions.remove(tenant(c).id, c.req.param('number'), caller(c).actor)));
+
+  // the voicemail box's greeting: an 8 kHz mono WAV upload, or back to the default prompt
+  const greetings = deps.greetingsDir === undefined ? undefined : new VoicemailGreetings(deps.services.db, deps.services.audit, deps.greetingsDir);
+  r.put('/:number/voicemail-greeting', async (c) => {
+    if (greetings === undefined) return c.json({ error: { code: 'unavailable', message: 'greeting uploads need the running PBX' } }, 503);
+    const wav = Buffer.from(await c.req.arrayBuffer());
+    return c.json({ greeting: greetings.set(tenant(c).id, c.req.param('number'), wav, caller(c).actor) });
+  });
+  r.delete('/:number/voicemail-greeting', (c) => {
+    if (greetings === undefined) return c.json({ error: { code: 'unavailable', message: 'greeting uploads need the running PBX' } }, 503);
+    return c.json({ greeting: greetings.set(tenant(c).id, c.req.param('number'), null, caller(c).actor) });
+  });
 
   r.post('/:number/password', async (c) => {
     const t = tenant(c);

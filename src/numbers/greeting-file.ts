@@ -19,8 +19,8 @@ export function checkGreetingFile(path: string): string {
   return abs;
 }
 
-/** Stores an uploaded greeting of a number; returns its path. */
-export function storeGreeting(dir: string, tenantId: number, e164: string, wav: Buffer): string {
+/** Stores an uploaded greeting (a number's, or a voicemail box's) as `<dir>/<tenant>/<name>.wav`; returns its path. */
+export function storeGreeting(dir: string, tenantId: number, name: string, wav: Buffer): string {
   try {
     parseWav(wav, 'the uploaded greeting', true);
   } catch (e) {
@@ -29,7 +29,7 @@ export function storeGreeting(dir: string, tenantId: number, e164: string, wav: 
   }
   const folder = join(dir, String(tenantId));
   mkdirSync(folder, { recursive: true });
-  const path = join(folder, `${e164.replace(/[^0-9+]/g, '')}.wav`);
+  const path = join(folder, `${name.replace(/[^0-9A-Za-z+_-]/g, '')}.wav`);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, wav);
   renameSync(tmp, path);

@@ -67,6 +67,22 @@ describe('number greetings', () => {
     expect(env.services.numbers.get('+861088886666').greeting).not.toBeNull();
   });
 
+  it("an extension's voicemail greeting: uploaded, used by the box, cleared; a bad file refused", async () => {
+    const t = env.services.tenants.defaultTenant().id;
+    env.services.extensions.add(t, { number: '801' });
+    const auth = { Authorization: `Bearer ${token}` };
+    const r = await app.request('/extensions/801/voicemail-greeting', { method: 'PUT', headers: { ...auth, 'Content-Type': 'audio/wav' }, body: new Uint8Array(wav(8000, 1)) });
+    expect(r.status).toBe(200);
+    const { greeting } = (await r.json()) as { greeting: string };
+    expect(existsSync(greeting)).toBe(true);
+    const row = env.services.db.sqlite.prepare("SELECT voicemail_greeting FROM extension WHERE number = '801'").get() as { voicemail_greeting: string };
+    expect(row.voicemail_greeting).toBe(greeting);
+    const bad = await app.request('/extensions/801/voicemail-greeting', { method: 'PUT', headers: { ...auth, 'Content-Type': 'audio/wav' }, body: new Uint8Array(wav(16000, 1)) });
+    expect(bad.status).toBe(400);
+    const cleared = await app.request('/extensions/801/voicemail-greeting', { method: 'DELETE', headers: auth });
+    expect(await cleared.json()).toEqual({ greeting: null });
+  });
+
   it('a greeting path (CLI, service) must be a playable file', () => {
     const good = join(env.config.data_dir, 'hello.wav');
     writeFileSync(good, wav(8000, 1));
