@@ -100,4 +100,15 @@ describe('DepartmentService', () => {
     expect(env.services.audit.list()[0]).toMatchObject({ action: 'department.remove', target: 'Sales' });
     expect(() => d.remove(t, 'Sales')).toThrow(NotFoundError);
   });
+
+  it('keeps the tree at most 32 deep, also when moving a branch', () => {
+    const { departments: d } = env.services;
+    let parent: number | null = null;
+    for (let i = 0; i < 32; i++) parent = d.add(t, { name: `L${i}`, parent }).id;
+    expect(() => d.add(t, { name: 'deeper', parent })).toThrow(/at most 32 deep/);
+    const top = d.add(t, { name: 'Top' });
+    d.add(t, { name: 'Child', parent: top.id });
+    expect(() => d.move(t, 'Top', 'L0/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/L11/L12/L13/L14/L15/L16/L17/L18/L19/L20/L21/L22/L23/L24/L25/L26/L27/L28/L29/L30')).toThrow(/at most 32 deep/);
+    expect(d.move(t, 'Top', 'L0').path).toBe('L0/Top');
+  });
 });
