@@ -21,6 +21,7 @@ import { numberRoutes } from './number-routes.ts';
 import { extensionTerminalRoutes } from './extension-terminal-routes.ts';
 import { voicemailRoutes, type VoicemailApiDeps } from './voicemail-routes.ts';
 import { outboxRoutes } from './outbox-routes.ts';
+import { directoryIoRoutes, type DirectoryIoApiDeps } from './directory-io-routes.ts';
 import { contactRoutes, departmentRoutes, employeeRoutes, extensionDeviceRoutes, type DirectoryApiDeps } from './directory-routes.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -30,7 +31,7 @@ export type { ApiDeps } from './context.ts';
  * `deps.services.voicemail` (Services has it) serves /voicemail; without it those routes answer 503.
  * The organisation (departments, employees, contacts, an extension's devices) needs Services' db and directory services.
  */
-export function createApiApp(deps: ApiDeps & VoicemailApiDeps & DirectoryApiDeps): Hono<ApiEnv> {
+export function createApiApp(deps: ApiDeps & VoicemailApiDeps & DirectoryApiDeps & DirectoryIoApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const metrics = deps.metrics ?? registry;
 
@@ -89,5 +90,6 @@ export function createApiApp(deps: ApiDeps & VoicemailApiDeps & DirectoryApiDeps
   app.route('/recordings', recordingRoutes(deps));
   app.route('/voicemail', voicemailRoutes(deps));
   app.route('/outbox', outboxRoutes(deps));
+  app.route('/directory', directoryIoRoutes(deps));
   return app;
 }

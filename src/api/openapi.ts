@@ -9,6 +9,7 @@ import { trunkAddBody, trunkPatchBody } from './trunk-routes.ts';
 import { blockBody, numberAddBody, numberPatchBody, numberTerminalBody } from './number-routes.ts';
 import { extensionTerminalBody, ruleBody } from './extension-terminal-routes.ts';
 import { OUTBOX_QUERY } from './outbox-routes.ts';
+import { DIRECTORY_EXPORT_QUERY, DIRECTORY_IMPORT_QUERY, DIRECTORY_QUERY } from './directory-io-routes.ts';
 import {
   CONTACT_QUERY,
   EMPLOYEE_QUERY,
@@ -21,7 +22,16 @@ import {
   employeePatchBody,
 } from './directory-routes.ts';
 
-type Op = { summary: string; body?: z.ZodType; bodyOptional?: boolean; status?: number; open?: boolean; query?: string[] };
+type Op = {
+  summary: string;
+  body?: z.ZodType;
+  bodyOptional?: boolean;
+  /** A file as the request body, in one of these media types. */
+  upload?: string[];
+  status?: number;
+  open?: boolean;
+  query?: string[];
+};
 
 const schema = (s: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
@@ -222,6 +232,27 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
   },
   '/outbox/{id}': { get: { summary: 'One outbox message (attempts, next attempt, last error)', params: [idParam] } },
   '/outbox/{id}/retry': { post: { summary: 'Send a dead (or waiting) message again now (a dead one gets its attempts back); 409 for sent or in-flight messages', params: [idParam] } },
+  '/directory': {
+    get: {
+      summary:
+        "A tenant's extensions with their employee and department, a page at a time: {items: [{extension, employee, department}], nextCursor}; search= the start of an extension number (digits) or of a name (by=number|name to choose), cursor= the previous page's nextCursor, limit 1-1000 (default 50)",
+      query: DIRECTORY_QUERY,
+    },
+  },
+  '/directory/export': {
+    get: {
+      summary: 'The directory as a file, streamed (format=csv, the default, or xlsx): employee_no, name, department (path), mobile, title, active, extension, extension_kind',
+      query: DIRECTORY_EXPORT_QUERY,
+    },
+  },
+  '/directory/import': {
+    post: {
+      summary:
+        'Import a directory file (the body; format=csv|xlsx, else from Content-Type): every row checked first, then all applied or nothing. Employees upserted by employee_no, extensions created or renumbered as given, activated employees without one numbered automatically. 200 {rows, created, updated, unchanged, numbered, errors: [], …}; 422 {error, report} listing every problem as {row, column, message}. dryRun=true checks and counts only',
+      upload: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      query: DIRECTORY_IMPORT_QUERY,
+    },
+  },
 };
 
 export function openApiDocument(): object {
@@ -235,6 +266,7 @@ export function openApiDocument(): object {
         ...(op.open ? { security: [] } : {}),
         parameters: [...(op.params ?? []), ...(op.query ?? []).map((q) => ({ name: q, in: 'query', required: false, schema: { type: 'string' } }))],
         ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        ...(op.upload ? { requestBody: { required: true, content: Object.fromEntries(op.upload.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) } } : {}),
         responses: { [String(op.status ?? 200)]: { description: 'success' }, '4XX': errors },
       };
     }

@@ -16,6 +16,7 @@ import { trunkCommands } from './trunk-commands.ts';
 import { numberCommands } from './number-commands.ts';
 import { outboxCommands } from './outbox-commands.ts';
 import { vmCommands } from './vm-commands.ts';
+import { dirCommands } from './dir-commands.ts';
 import { deptCommands } from './dept-commands.ts';
 import { employeeCommands } from './employee-commands.ts';
 import { contactCommands } from './contact-commands.ts';
@@ -43,6 +44,7 @@ export function buildProgram(io: Out = stdio): Command {
   program.addCommand(recordingCommands(io));
   program.addCommand(outboxCommands(io));
   program.addCommand(vmCommands(io));
+  program.addCommand(dirCommands(io));
   // addCommand does not pass output settings down: give every command the same ones.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program).slice(1)) {
