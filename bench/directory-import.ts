@@ -3,7 +3,8 @@
 // first, deterministically: Chinese names, 110 departments in two levels, mobiles, titles; 95%
 // of the rows give a 7-digit extension, the others are numbered automatically (R-DIR-2); 2% are
 // inactive. Peak resident memory is the process's (getrusage maxRSS), measured after each step.
-// Usage: node --import tsx bench/directory-import.ts [N=1000000] [--keep] [--no-reimport] [--no-export]
+// With --xlsx, the directory is then exported as XLSX and that file imported into a second tenant.
+// Usage: node --import tsx bench/directory-import.ts [N=1000000] [--keep] [--no-reimport] [--no-export] [--xlsx]
 // Prints one JSON object. Not a test: nothing here asserts (target: 1,000,000 rows in under 2
 // minutes and under 1 GiB resident).
 import fs from 'node:fs';
@@ -92,6 +93,30 @@ if (!flag('--no-export')) {
   exported = { seconds: Number(((performance.now() - t) / 1000).toFixed(1)), rows, mib: mib(fs.statSync(file).size), peak_rss_mib: peakRssMib() };
 }
 
+let xlsx: object | undefined;
+if (flag('--xlsx')) {
+  const file = path.join(dataDir, 'export.xlsx');
+  let t = performance.now();
+  await new DirectoryExporter(services.db).exportTo(tenantId, fs.createWriteStream(file), { format: 'xlsx' });
+  const exportS = (performance.now() - t) / 1000;
+  const exportPeak = peakRssMib();
+  const second = services.tenants.add({ name: 'second', domain: 'second.example' }).id;
+  for (let d = 0; d < 10; d++) {
+    const top = Number(dept.run(second, `Division ${d}`, null).lastInsertRowid);
+    for (let k = 0; k < 10; k++) dept.run(second, `Team ${k}`, top);
+  }
+  t = performance.now();
+  const r = await importer.importFile(second, fs.createReadStream(file), { format: 'xlsx' });
+  xlsx = {
+    mib: mib(fs.statSync(file).size),
+    export_s: Number(exportS.toFixed(1)),
+    export_peak_rss_mib: exportPeak,
+    import_s: Number(((performance.now() - t) / 1000).toFixed(1)),
+    import_report: summary(r),
+    peak_rss_mib: peakRssMib(),
+  };
+}
+
 const dbBytes = fs.readdirSync(dataDir).filter((f) => f.startsWith('pbx.sqlite')).reduce((sum, f) => sum + fs.statSync(path.join(dataDir, f)).size, 0);
 console.log(
   JSON.stringify(
@@ -104,6 +129,7 @@ console.log(
       import: { seconds: Number(importS.toFixed(1)), rows_per_s: Math.round(total / importS), report: summary(first), peak_rss_mib: importPeak, peak_rss_before_mib: rssBefore },
       reimport,
       export: exported,
+      xlsx,
       db_mib: mib(dbBytes),
     },
     null,

@@ -12,5 +12,6 @@ export {
   type DirectoryColumn,
   type DirectoryFormat,
 } from './directory-columns.ts';
-export { readRows, readCsvRows, readXlsxRows, cellText, DirectoryFileError, type SourceRow } from './record-readers.ts';
+export { readRows, readCsvRows, readXlsxRows, DirectoryFileError, type SourceRow } from './record-readers.ts';
+export { readXlsxSheetRows, XlsxReadError, type SheetRow } from './xlsx-rows.ts';
 export { loadDepartmentPaths, type DepartmentPaths } from './department-paths.ts';

@@ -312,6 +312,31 @@ describe('directory import: XLSX', () => {
     ]);
   });
 
+  it('reads formula results and booleans', async () => {
+    const { s, t } = setup();
+    const file = await xlsxFile([
+      ['employee_no', 'name', 'active', 'extension'],
+      ['E1', { formula: '"Ann"&"a"', result: 'Anna' }, false, { formula: '8000+1', result: 8001 }],
+    ]);
+    const r = await importXlsx(s, t, file);
+    expect(r.errors).toEqual([]);
+    expect(snapshot(s.db, t)[0]).toMatchObject({ name: 'Anna', active: false, extension: '8001' });
+  });
+
+  it('keeps every character of a large sheet whole (no broken UTF-8 between inflated chunks)', async () => {
+    const { s, t } = setup();
+    const names: string[] = [];
+    const rows: unknown[][] = [['employee_no', 'name', 'active']];
+    for (let i = 0; i < 5000; i++) {
+      names.push(`${'欧阳司马上官诸葛'.slice(i % 7, (i % 7) + 2)}${'伟芳娜秀英敏静'.slice(i % 5, (i % 5) + 2)}${i}`);
+      rows.push([`E${i}`, names[i], false]);
+    }
+    const r = await importXlsx(s, t, await xlsxFile(rows));
+    expect(r).toMatchObject({ rows: 5000, created: 5000, errors: [] });
+    const got = new Map(snapshot(s.db, t).map((l) => [l.employeeNo, l.name]));
+    expect(names.every((n, i) => got.get(`E${i}`) === n)).toBe(true);
+  });
+
   it('reports rows by their sheet row number', async () => {
     const { s, t } = setup();
     const file = await xlsxFile([['employee_no', 'name', 'mobile'], ['E1', 'A', 'x'], [], [], ['E2', '', 12345]]);
