@@ -64,6 +64,10 @@ const extensionOps = (prefix: string, params: object[]): Record<string, Record<s
   [`${prefix}/{number}/password`]: {
     post: { summary: 'Set (or generate) the SIP password', body: passwordBody, params: [...params, numberParam] },
   },
+  [`${prefix}/{number}/voicemail-greeting`]: {
+    put: { summary: "The voicemail box's greeting: an 8 kHz mono WAV (PCM16, A-law or µ-law); 400 says what is wrong with another", upload: ['audio/wav'], params: [...params, numberParam] },
+    delete: { summary: "Back to the default voicemail prompt", params: [...params, numberParam] },
+  },
   [`${prefix}/{number}/terminals`]: {
     get: { summary: "The extension's PSTN terminals (rung with its phones), in ring order", params: [...params, numberParam] },
     post: { summary: 'Ring a PSTN number too (phones + PSTN terminals ≤ max terminals ≤ 3)', body: extensionTerminalBody, status: 201, params: [...params, numberParam] },
@@ -168,6 +172,10 @@ const paths: Record<string, Record<string, Op & { params?: object[] }>> = {
     get: { summary: 'Show a number', params: [didParam] },
     patch: { summary: 'Change a number (terminals replaces them all; leaving direct mode drops them, leaving sipTrunk mode the trunk)', body: numberPatchBody, params: [didParam] },
     delete: { summary: 'Remove a number with its blacklist and terminals (platform tokens)', params: [didParam] },
+  },
+  '/numbers/{id}/greeting': {
+    put: { summary: "The number's greeting (switchboard / direct line): an 8 kHz mono WAV (PCM16, A-law or µ-law), stored under the data directory", upload: ['audio/wav'], params: [didParam] },
+    delete: { summary: 'Back to the built-in welcome prompt', params: [didParam] },
   },
   '/numbers/{id}/blacklist': {
     get: { summary: "The number's caller blacklist", params: [didParam] },
