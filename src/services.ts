@@ -66,7 +66,7 @@ export function createServices(db: PbxDb, config: Config, opts: ServiceOptions =
   const services: Services = {
     db,
     audit,
-    tenants: new TenantService(db, audit, now),
+    tenants: new TenantService(db, audit, now, config.notify.sms.max_segments),
     extensions,
     tokens: new TokenService(db, audit, now),
     accounts: new DirectoryAccountSource(db, config.sip.auth.realm, now),

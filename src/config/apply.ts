@@ -210,7 +210,7 @@ export function applyConfig(db: PbxDb, config: Config, audit: AuditLog, now: () 
   if (problems.length > 0) throw new ConfigError('config', problems);
 
   const s = db.sqlite;
-  const tenants = new TenantService(db, audit, now);
+  const tenants = new TenantService(db, audit, now, config.notify.sms.max_segments);
   const terminals = new TerminalService(db, audit, now);
   const report: ApplyReport = {
     tenants: { added: 0, updated: 0, removed: 0, released: 0 },

@@ -92,6 +92,8 @@ export class TenantService {
     private readonly db: PbxDb,
     private readonly audit: AuditLog,
     private readonly now: () => number = Date.now,
+    /** notify.sms.max_segments: the longest SMS a message template may fill. */
+    private readonly smsMaxSegments?: number,
   ) {
     this.policyStmt = db.sqlite.prepare('SELECT recording_enabled, recording_retention_days FROM tenant WHERE id = ?');
   }
@@ -232,7 +234,7 @@ export class TenantService {
     }
     if (r.data.operator !== undefined && s.prepare<[number, string], number>('SELECT id FROM extension WHERE tenant_id = ? AND number = ?').pluck().get(t.id, r.data.operator) === undefined)
       throw new InvalidError(`settings of tenant ${t.name}: operator ${r.data.operator} is not an extension of the tenant; add it first`);
-    checkMessageTemplates(r.data, { tenant: t.name }); // SMS length of messages.*.text (notify.sms.max_segments' default)
+    checkMessageTemplates(r.data, { tenant: t.name, ...(this.smsMaxSegments !== undefined && { maxSegments: this.smsMaxSegments }) }); // SMS length of messages.*.text
     s.prepare('UPDATE tenant SET settings = ? WHERE id = ?').run(JSON.stringify(merged), t.id);
     this.audit.record({ actor, action: 'tenant.settings', target: t.name, tenantId: t.id, detail: patch });
     return r.data;

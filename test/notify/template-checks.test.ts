@@ -32,6 +32,16 @@ describe('message templates are refused when they cannot fit the SMS limit', () 
     expect(env.services.tenants.settings(t.id).messages.hangup_sms.text).toBe(chinese(177) + '{caller}{company}');
   });
 
+  it('TenantService.updateSettings: the limit is notify.sms.max_segments, not the default 3', () => {
+    env = tempServices('notify:\n  sms:\n    max_segments: 1\n');
+    const t = env.services.tenants.add({ name: 'acme', domain: 'acme.example' });
+    // 1 segment = 70 UCS-2 characters; {caller} takes 20, {company} 4
+    env.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { enabled: true, period_h: 24, text: chinese(46) + '{caller}{company}' } } });
+    expect(() => env!.services.tenants.updateSettings(t.id, { messages: { hangup_sms: { enabled: true, period_h: 24, text: chinese(47) + '{caller}{company}' } } })).toThrow(
+      /messages\.hangup_sms\.text: 1 SMS segment at most \(70 characters for Chinese text; this text can reach 71 characters/,
+    );
+  });
+
   it('config apply: a declared tenant with a too-long template is a config problem with its key path', () => {
     const yaml = (segments: number) =>
       `notify:\n  sms:\n    max_segments: ${segments}\ntenants:\n  - name: acme\n    domain: acme.example\n    company: 某某公司\n    messages:\n      missed_call_sms:\n        text: "${chinese(50)}{caller}{time}"\n`;
