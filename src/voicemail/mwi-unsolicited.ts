@@ -2,7 +2,9 @@
 // PBX to send message-summary NOTIFYs out of any dialog (what Asterisk calls unsolicited MWI).
 // When a box's counts change, every registered contact of the extension that is not covered by
 // a subscription gets one, sent to the address it registered from (its NAT mapping); a contact
-// that registers anew gets one too when its box holds new messages. Answers do not matter:
+// that registers anew gets one too when its box holds new messages, and so does a contact
+// refreshing for the first time since this process started (after a restart its lamp may be
+// stale: messages came or went while we were down). Answers do not matter:
 // a phone that does not want them says so (489/481/405) and nothing follows from it.
 import type { Peer, SipRequest, SipResponse } from '../sip/message.ts';
 import type { Binding } from '../sip/registrar/ports.ts';
@@ -28,6 +30,8 @@ export interface MwiUnsolicitedOptions {
 export class MwiUnsolicited {
   private readonly o: MwiUnsolicitedOptions;
   private readonly log: Logger;
+  /** Contacts whose lamp this process knows to be right: seen registering or sent a NOTIFY. */
+  private readonly inSync = new Set<string>();
 
   constructor(options: MwiUnsolicitedOptions) {
     this.o = options;
@@ -43,18 +47,26 @@ export class MwiUnsolicited {
     for (const b of contacts) this.send(b, counts, domain);
   }
 
-  /** A registration change: a new contact hears about waiting messages at once. */
+  /** A registration change: a new contact hears about waiting messages at once; one refreshing
+   *  for the first time since start-up hears the box's state, whatever it is. */
   onLocation(event: LocationEvent): void {
-    if (event.change !== 'registered') return;
     const b = event.binding;
+    const key = syncKey(b);
+    if (event.change !== 'registered' && event.change !== 'refreshed') {
+      this.inSync.delete(key);
+      return;
+    }
+    if (event.change === 'refreshed' && this.inSync.has(key)) return;
     const box = { tenantId: b.tenantId, extensionId: b.extensionId };
     const counts = this.o.store.counts(box.tenantId, box.extensionId);
-    if (counts.new === 0 || this.o.isSubscribed(b)) return;
+    this.inSync.add(key);
+    if (this.o.isSubscribed(b) || (event.change === 'registered' && counts.new === 0)) return;
     this.send(b, counts, this.o.store.boxAddress(box).domain);
   }
 
   /** One NOTIFY out of dialog to a registered contact. */
   send(b: Binding, counts: BoxCounts, tenantDomain: string | null): void {
+    this.inSync.add(syncKey(b));
     let local: { address: string; port: number };
     try {
       local = this.o.stack.localAddress(b.source.transport);
@@ -88,3 +100,5 @@ export class MwiUnsolicited {
     );
   }
 }
+
+const syncKey = (b: Binding): string => `${b.extensionId} ${b.contact}`;

@@ -29,6 +29,7 @@ let env: ReturnType<typeof tempServices>;
 let sip: SipStack;
 let location: LocationService;
 let mwi: RunningMwi;
+let authenticator: RequestAuthenticator;
 let port: number;
 let tenantId: number;
 const ids = new Map<string, number>();
@@ -44,7 +45,7 @@ beforeAll(async () => {
   location = new LocationService({ store: env.services.bindings, log });
   const digest = new DigestAuthenticator();
   const limiter = new AuthFailureLimiter({ store: env.services.blockStore, maxFailures: 100_000, log });
-  const authenticator = new RequestAuthenticator({ accounts: env.services.accounts, digest, limiter, log });
+  authenticator = new RequestAuthenticator({ accounts: env.services.accounts, digest, limiter, log });
   const registrar = new Registrar({ accounts: env.services.accounts, location, digest, limiter, authenticator, log });
   mwi = startMwi({ stack: sip, location, store: env.services.voicemail, authenticator, log, minExpiresS: 2 });
   sip.onRequest(
@@ -52,7 +53,7 @@ beforeAll(async () => {
       sourceGuard: limiter,
       userAgentGuard: new ScannerFilter(),
       allow: ['REGISTER', 'SUBSCRIBE', 'NOTIFY'],
-      handlers: { REGISTER: (i) => registrar.handle(i), SUBSCRIBE: mwi.onSubscribe },
+      handlers: { REGISTER: (i) => registrar.handle(i), SUBSCRIBE: (i) => mwi.onSubscribe(i) },
     }),
   );
 });
@@ -220,6 +221,29 @@ describe('unsolicited MWI', () => {
     leave('1001');
     const late = await phone('1001');
     expect(summaryOf(await late.waitNotify(1))).toMatchObject({ waiting: 'yes', voice: '1/0 (0/0)' });
+  });
+
+  it('after a restart, tells each registered phone its box once, at its first refresh', async () => {
+    const waiting = await phone('1001');
+    const cleared = await phone('1002');
+    await sleep(100);
+    expect(waiting.notifies()).toHaveLength(0);
+    // down while a message comes for 1001 (and, for all we know, 1002's lamp was on)
+    mwi.stop();
+    leave('1001');
+    mwi = startMwi({ stack: sip, location, store: env.services.voicemail, authenticator, log, minExpiresS: 2 });
+    await sleep(100);
+    expect(waiting.notifies()).toHaveLength(0);
+    expect(await waiting.register()).toBe(200);
+    expect(summaryOf(await waiting.waitNotify(1))).toMatchObject({ waiting: 'yes', voice: '1/0 (0/0)' });
+    expect(await cleared.register()).toBe(200);
+    expect(summaryOf(await cleared.waitNotify(1))).toMatchObject({ waiting: 'no', voice: '0/0 (0/0)' });
+    // later refreshes are quiet
+    expect(await waiting.register()).toBe(200);
+    expect(await cleared.register()).toBe(200);
+    await sleep(150);
+    expect(waiting.notifies()).toHaveLength(1);
+    expect(cleared.notifies()).toHaveLength(1);
   });
 });
 
