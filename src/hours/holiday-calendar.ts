@@ -57,6 +57,14 @@ export function calendarDay(
   return workday === undefined ? undefined : { workday };
 }
 
+/** Whether the calendar lists any day of `year` ('2027'). A calendar that does not has run out:
+ *  every day of that year is taken for an ordinary one, which the operator should be told. */
+export function calendarCoversYear(calendar: HolidayCalendar, year: string): boolean {
+  for (const date of calendar.holidays.keys()) if (date.startsWith(year)) return true;
+  for (const date of calendar.workdays.keys()) if (date.startsWith(year)) return true;
+  return false;
+}
+
 export function loadHolidayCalendar(path: string): HolidayCalendar {
   let text: string;
   try {

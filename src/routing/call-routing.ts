@@ -16,8 +16,8 @@ import type { TenantSettings } from '../tenancy/tenant-settings.ts';
 import type { RoutableTrunk, TrunkDirectory } from '../trunks/trunk-directory.ts';
 import type { DialTarget } from '../calls/call.ts';
 import type { Party } from '../calls/call-events.ts';
-import { isWithinServiceHours } from '../hours/service-hours.ts';
-import { loadHolidayCalendar, type HolidayCalendar } from '../hours/holiday-calendar.ts';
+import { isWithinServiceHours, localTime } from '../hours/service-hours.ts';
+import { calendarCoversYear, loadHolidayCalendar, type HolidayCalendar } from '../hours/holiday-calendar.ts';
 import { normalizeNumber } from './numbers/normalize-number.ts';
 import { isNumberError, type NormalizedNumber } from './numbers/normalized-number.ts';
 import { outboundTrunkOrder } from './trunk-selection.ts';
@@ -54,6 +54,7 @@ export interface TrunkAttempt {
 
 export class CallRouting {
   private readonly calendars = new Map<string, { calendar: HolidayCalendar | undefined; loadedAt: number }>();
+  private readonly runOutWarned = new Set<string>();
 
   constructor(private readonly o: CallRoutingOptions) {}
 
@@ -207,7 +208,22 @@ export class CallRouting {
   /** Whether the tenant's operator is on duty now (service hours, weekends, holidays: R-SW-2). */
   operatorOnDuty(tenantId: number): boolean {
     const s = this.settings(tenantId);
-    return isWithinServiceHours(this.o.now(), s.service_hours, s.timezone, this.calendar(s.holiday_calendar));
+    return isWithinServiceHours(this.o.now(), s.service_hours, s.timezone, this.checkedCalendar(tenantId));
+  }
+
+  /** The tenant's holiday calendar, warning (once per file and year) when it has no days of the
+   *  current year: every day would be taken for an ordinary one. The server asks at start-up too. */
+  checkedCalendar(tenantId: number): HolidayCalendar | undefined {
+    const s = this.settings(tenantId);
+    const calendar = this.calendar(s.holiday_calendar);
+    if (calendar === undefined) return undefined;
+    const year = localTime(this.o.now(), s.timezone).date.slice(0, 4);
+    const key = `${calendar.source}\n${year}`;
+    if (!this.runOutWarned.has(key) && !calendarCoversYear(calendar, year)) {
+      this.runOutWarned.add(key);
+      this.o.log.warn({ path: calendar.source, year }, `holiday calendar ${calendar.name} has no days of ${year}: public holidays are not closed; load the new year's calendar`);
+    }
+    return calendar;
   }
 
   /** A holiday calendar file, re-read at most once a minute; a bad file is logged and ignored. */

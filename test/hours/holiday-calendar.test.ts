@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.ts';
 import {
+  calendarCoversYear,
   calendarDay,
   HolidayCalendarError,
   loadHolidayCalendar,
@@ -202,5 +203,16 @@ describe('loadHolidayCalendar', () => {
     // every make-up day is a weekend day; otherwise it would make up nothing
     for (const d of c.workdays.keys()) expect([0, 6]).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
     expect(c.holidays.get('2026-02-17')).toBe('Spring Festival');
+  });
+});
+
+describe('calendarCoversYear', () => {
+  it('is true for a year with a holiday or a make-up day, false once the calendar has run out', () => {
+    const c = loadHolidayCalendar(shipped);
+    expect(calendarCoversYear(c, '2026')).toBe(true);
+    expect(calendarCoversYear(c, '2027')).toBe(false);
+    expect(calendarCoversYear(c, '2025')).toBe(false);
+    const onlyWorkday = parseHolidayCalendar('workdays:\n  - { date: 2027-02-06 }\n', 'w.yaml');
+    expect(calendarCoversYear(onlyWorkday, '2027')).toBe(true);
   });
 });

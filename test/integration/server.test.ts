@@ -63,6 +63,26 @@ describe('a running PBX', () => {
   });
 });
 
+describe('holiday calendars at start-up', () => {
+  it('warns about a tenant calendar without a day of the current year, and not about one that has one', async () => {
+    const dir = tempDir();
+    const year = new Date().getFullYear();
+    fs.writeFileSync(path.join(dir, 'old.yaml'), 'name: Old\nholidays:\n  - { date: 2001-01-01 }\n');
+    fs.writeFileSync(path.join(dir, 'now.yaml'), `name: Current\nholidays:\n  - { date: ${year}-07-01 }\n  - { date: ${year + 1}-01-01 }\n`);
+    const tenant = (name: string, file: string) =>
+      `  - name: ${name}\n    domain: ${name}.example\n    timezone: UTC\n    holiday_calendar: ${JSON.stringify(path.join(dir, file))}\n`;
+    const pbx = await startPbxProcess({ extraYaml: 'tenants:\n' + tenant('old', 'old.yaml') + tenant('current', 'now.yaml') });
+    try {
+      const out = pbx.output();
+      expect(out).toContain(`holiday calendar Old has no days of ${year}`);
+      expect(out).not.toContain('holiday calendar Current');
+    } finally {
+      await pbx.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('restarts and failures', () => {
   const running: PbxProcess[] = [];
   afterEach(async () => {
