@@ -1,7 +1,8 @@
 // An outside call (R-SW-4, R-SMART-4): through the trunks routing offers in failover order; a
 // trunk that fails (408, 5xx: the carrier's trouble, not the callee's answer) hands the call to
-// the next; the callee's answer (busy, not found, declined) is final. The callee sees the
-// tenant's number, never the extension.
+// the next; the callee's answer (busy, not found, declined) is final. A trunk that takes none of
+// the call's codecs is passed over (488 when none does). The callee sees the tenant's number,
+// never the extension.
 import type { Call } from '../calls/call.ts';
 import type { Party } from '../calls/call-events.ts';
 import type { TrunkAttempt } from '../routing/call-routing.ts';
@@ -25,6 +26,12 @@ export async function dialOutside(call: Call, a: DialOutsideArgs): Promise<void>
   try {
     for (const [i, attempt] of a.attempts.entries()) {
       if (call.isEnded) return;
+      if (!call.accepts(attempt.target)) {
+        attempt.release();
+        last = { status: 488, reason: 'Not Acceptable Here' };
+        call.ctx.log.info({ callId: call.id, trunk: attempt.trunk.name, codecs: attempt.target.codecs }, 'trunk takes none of the call\'s codecs: trying the next');
+        continue;
+      }
       const outcome = await call.dial([attempt.target], { strategy: 'sequential', timeoutS: a.ringTimeoutS, party: a.party });
       if (outcome.answered) {
         // the trunk stays counted until the call ends; the others are given back now

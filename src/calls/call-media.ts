@@ -37,6 +37,16 @@ interface Side {
   lastSent?: string;
 }
 
+/**
+ * Our offer (an SDP we wrote) narrowed to the encodings a target accepts: a trunk that takes
+ * only PCMA gets only PCMA (and telephone-event if it lists it). Null when nothing is left, so
+ * the target is not tried: the relay does not transcode.
+ */
+export function narrowOffer(offer: string, codecs: readonly string[]): string | null {
+  const narrowed = filterCodecs(parseSdp(offer), codecs);
+  return narrowed === null ? null : serializeSdp(narrowed);
+}
+
 export class CallMedia {
   readonly engine: MediaEngine;
   readonly session: SessionInfo;

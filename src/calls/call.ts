@@ -19,7 +19,7 @@ import { parseDtmfInfo } from '../media/dtmf-sip-info.ts';
 import { formatHost, parseUri } from '../sip/uri.ts';
 import { callSetupSeconds, callsForwarded } from '../metrics.ts';
 import type { CallEventBus, Disposition, HangupBy, Party } from './call-events.ts';
-import { CallMedia, UnacceptableSdpError } from './call-media.ts';
+import { CallMedia, narrowOffer, UnacceptableSdpError } from './call-media.ts';
 import { Fork, type ForkOutcome, type RingStrategy } from './fork.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
@@ -30,8 +30,9 @@ import type { PlayArgs, RecordMessageArgs } from '../media/media-protocol.ts';
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound';
 
-/** A leg to place: where, and what its record says (a forwarded leg to a PSTN terminal, its trunk). */
-export type DialTarget = OutboundTarget & { forwarded?: boolean; trunkId?: number };
+/** A leg to place: where, what its record says (a forwarded leg to a PSTN terminal, its trunk),
+ *  and the encodings it accepts (a trunk's codecs: the offer is narrowed to them). */
+export type DialTarget = OutboundTarget & { forwarded?: boolean; trunkId?: number; codecs?: readonly string[] };
 
 /** Where a transfer may send a call: an extension's terminals, or why not. */
 export type TransferTarget = { party: Party; terminals: OutboundTarget[]; strategy: RingStrategy; timeoutS: number } | { status: number; reason: string };
@@ -167,6 +168,26 @@ export class Call {
     return this.sides[name];
   }
 
+  /** Whether a target takes one of the codecs the call would offer it (a trunk with a codec list). */
+  accepts(target: DialTarget): boolean {
+    return target.codecs === undefined || narrowOffer(this.media.offerToward('b'), target.codecs) !== null;
+  }
+
+  /** Each target's offer, narrowed to its codecs; targets sharing no codec with it are left out (logged). */
+  private offersFor(targets: DialTarget[], offer: string): { targets: DialTarget[]; offers: string[] } {
+    const out: { targets: DialTarget[]; offers: string[] } = { targets: [], offers: [] };
+    for (const target of targets) {
+      const body = target.codecs === undefined ? offer : narrowOffer(offer, target.codecs);
+      if (body === null) {
+        this.ctx.log.warn({ callId: this.id, target: target.uri, codecs: target.codecs }, 'not tried: no codec of the call is one the target takes');
+        continue;
+      }
+      out.targets.push(target);
+      out.offers.push(body);
+    }
+    return out;
+  }
+
   /** A new id for a leg of this call (records and logs). */
   newLegId(): string {
     return `${this.id}-b${++this.legSeq}`;
@@ -201,12 +222,14 @@ export class Call {
   }
 
   /** Starts a fork of outbound legs offering `offer`, shown as coming from `from`. */
-  ring(targets: DialTarget[], options: DialOptions & { party: Party }, from: Party, offer: string, onProvisional: (leg: OutboundLeg, r: SipResponse) => void): Fork {
+  ring(all: DialTarget[], options: DialOptions & { party: Party }, from: Party, offer: string, onProvisional: (leg: OutboundLeg, r: SipResponse) => void): Fork {
     const fromAddr: NameAddr = { ...(from.name ? { name: quoteName(from.name) } : {}), uri: this.fromUriFor(from.number), params: {} };
+    const { targets, offers } = this.offersFor(all, offer);
     return new Fork({
       strategy: options.strategy,
       timeoutS: options.timeoutS,
       targets: targets.length,
+      ...(all.length > 0 && targets.length === 0 ? { noTargets: { answered: false, status: 488, reason: 'Not Acceptable Here', disposition: 'failed' } } : {}),
       start: (index, events) => {
         const target = targets[index]!;
         const leg = new OutboundLeg(this.newLegId(), target, fromAddr, this.ctx.contactFor(target.peer.transport), this.ctx.transport);
@@ -220,7 +243,7 @@ export class Call {
           ...(target.forwarded ? { forwarded: true } : {}),
           ...(target.trunkId === undefined ? {} : { trunkId: target.trunkId }),
         });
-        leg.start({ body: offer }, events);
+        leg.start({ body: offers[index]! }, events);
         if (target.forwarded) callsForwarded.inc();
         if (index === 0 && this.state === 'ringing') callSetupSeconds.observe({ phase: 'route' }, (performance.now() - this.receivedAt) / 1000);
         return leg;

@@ -18,6 +18,8 @@ export interface ForkOptions {
   /** Makes the leg for one terminal (index into the targets) and starts it. */
   start(index: number, events: { provisional(leg: OutboundLeg, r: SipResponse): void; final(leg: OutboundLeg, r: SipResponse): void }): OutboundLeg;
   targets: number;
+  /** The outcome when there are no targets (default 480: nobody to ring). */
+  noTargets?: ForkOutcome & { answered: false };
   /** A terminal rings (180/183). */
   onProvisional(leg: OutboundLeg, r: SipResponse): void;
   /** A fork ended without answering (its final response, or undefined when we cancelled it). */
@@ -44,7 +46,7 @@ export class Fork {
     this.options = options;
     this.outcome = new Promise((r) => (this.resolve = r));
     if (options.targets === 0) {
-      this.finish({ answered: false, status: 480, reason: 'Temporarily Unavailable', disposition: 'failed' });
+      this.finish(options.noTargets ?? { answered: false, status: 480, reason: 'Temporarily Unavailable', disposition: 'failed' });
       return;
     }
     if (options.strategy === 'simultaneous') {

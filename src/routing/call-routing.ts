@@ -187,6 +187,7 @@ export class CallRouting {
         ...trunkTarget({ trunk, peer, called, presented: o.presented, ...(o.divertedFrom === undefined ? {} : { divertedFrom: o.divertedFrom }) }),
         trunkId: trunk.id,
         ...(o.forwarded ? { forwarded: true } : {}),
+        ...(trunk.codecs === undefined ? {} : { codecs: trunk.codecs }),
       };
       attempts.push({ trunk, target, release: this.o.trunks.acquire(trunk) });
     }
@@ -201,7 +202,11 @@ export class CallRouting {
     if (peer === undefined) return undefined;
     const n = normalizeNumber(line.number);
     if (isNumberError(n)) return undefined;
-    const target: DialTarget = { ...trunkTarget({ trunk, peer, called: n, presented: caller === 'anonymous' ? undefined : caller }), trunkId: trunk.id };
+    const target: DialTarget = {
+      ...trunkTarget({ trunk, peer, called: n, presented: caller === 'anonymous' ? undefined : caller }),
+      trunkId: trunk.id,
+      ...(trunk.codecs === undefined ? {} : { codecs: trunk.codecs }),
+    };
     return { trunk, target, release: this.o.trunks.acquire(trunk) };
   }
 

@@ -124,6 +124,20 @@ describe('forking', () => {
     const h = harness('simultaneous', 0);
     expect(await h.fork.outcome).toMatchObject({ answered: false, status: 480 });
   });
+
+  it('no terminals left (none takes the codecs): the outcome the caller gave', async () => {
+    const fork = new Fork({
+      strategy: 'simultaneous',
+      timeoutS: 20,
+      targets: 0,
+      noTargets: { answered: false, status: 488, reason: 'Not Acceptable Here', disposition: 'failed' },
+      start: () => {
+        throw new Error('nothing to start');
+      },
+      onProvisional: () => {},
+    });
+    expect(await fork.outcome).toEqual({ answered: false, status: 488, reason: 'Not Acceptable Here', disposition: 'failed' });
+  });
 });
 
 describe('failureOutcome', () => {

@@ -6,7 +6,7 @@
 // lines, SIP-trunk hand-off both ways with its concurrency limit, and PSTN terminals.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpTcpPort } from '../support/free-port.ts';
-import { SipPhone, sleep, uriOf } from '../support/sip-phone.ts';
+import { SipPhone, sdpMedia, sleep, uriOf } from '../support/sip-phone.ts';
 import { settleCalls, startTestPbx, waitForCalls, waitForRecord, type TestPbx } from '../support/test-pbx.ts';
 
 const CARRIER = '127.0.0.2';
@@ -258,5 +258,59 @@ describe('calls through trunks', () => {
     await out.bye();
     const record = await waitForRecord(t, id);
     expect(record.legs.some((l) => l.forwarded)).toBe(true);
+  });
+});
+
+describe('a trunk with a codec list', () => {
+  let t: TestPbx;
+  const ports = { pcma: 0, any: 0 };
+  const opened: SipPhone[] = [];
+  async function carrier(port: number): Promise<SipPhone> {
+    const p = await SipPhone.open({ user: 'carrier', password: 'unused-password', pbxPort: t.sipPort, host: CARRIER, port });
+    opened.push(p);
+    return p;
+  }
+
+  beforeAll(async () => {
+    ports.pcma = await freeUdpTcpPort(CARRIER);
+    ports.any = await freeUdpTcpPort(CARRIER);
+    t = await startTestPbx({
+      extensions: [{ number: '801' }],
+      trunks: [
+        { name: 'pcma-only', kind: 'carrier', host: CARRIER, port: ports.pcma, priority: 1, codecs: ['PCMA', 'telephone-event'] },
+        { name: 'any-codec', kind: 'carrier', host: CARRIER, addresses: [], port: ports.any, priority: 2 },
+      ],
+      tenant: { outside_line_prefix: '9', numbers: [{ number: MAIN, mode: 'switchboard', main: true }] },
+    });
+  });
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.close();
+    await settleCalls(t);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('is offered only its codecs; a call it shares none with goes to the next trunk', async () => {
+    const pcma = await carrier(ports.pcma);
+    const any = await carrier(ports.any);
+    // the phone offers PCMA, PCMU and telephone-event: the PCMA-only trunk sees PCMA and events
+    const ext = await t.phone('801');
+    const out = await ext.call('913700000001');
+    const inc = await pcma.incomingCall(0, 5000);
+    expect(sdpMedia(inc.invite!.body).payloadTypes).toEqual([8, 101]);
+    expect(inc.invite!.body).not.toMatch(/PCMU/);
+    expect((await out.waitFinal()).status).toBe(200);
+    await out.bye();
+    await inc.waitRequest('BYE');
+    // a phone with PCMU alone: the PCMA-only trunk is passed over, the other one is offered PCMU
+    const mu = await t.phone('801', { payloadTypes: [0] });
+    const second = await mu.call('913700000002');
+    const other = await any.incomingCall(0, 5000);
+    expect(other.invite!.uri).toMatch(/^sip:13700000002@/);
+    expect(sdpMedia(other.invite!.body).payloadTypes).toEqual([0, 101]);
+    expect((await second.waitFinal()).status).toBe(200);
+    await second.bye();
+    expect(pcma.requests('INVITE')).toHaveLength(1);
   });
 });
