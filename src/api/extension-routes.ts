@@ -6,6 +6,8 @@ import { caller, intQuery, jsonBody, tenantFor, type ApiDeps, type ApiEnv } from
 import { VoicemailGreetings } from '../voicemail/voicemail-greeting.ts';
 
 const settings = {
+  /** operator | function (an employee's extension is made with the employee). */
+  kind: z.enum(['employee', 'operator', 'function']).optional(),
   displayName: z.string().nullable().optional(),
   maxTerminals: z.number().int().optional(),
   ringStrategy: z.enum(['sequential', 'simultaneous']).optional(),

@@ -62,6 +62,11 @@ describe('admin API', () => {
     expect((await call('GET', '/tenants/acme/extensions/200')).status).toBe(200);
     const patched = await call('PATCH', '/tenants/acme/extensions/200', { body: { ringStrategy: 'sequential', ringTimeoutS: 30 } });
     expect(await patched.json()).toMatchObject({ ringStrategy: 'sequential', ringTimeoutS: 30 });
+    // the kind of an extension without an employee: function (default) or operator
+    expect(await (await call('PATCH', '/tenants/acme/extensions/200', { body: { kind: 'operator' } })).json()).toMatchObject({ kind: 'operator' });
+    const employeeKind = await call('POST', '/tenants/acme/extensions', { body: { number: 201, kind: 'employee' } });
+    expect(employeeKind.status).toBe(400);
+    expect(JSON.stringify(await employeeKind.json())).toContain('pbx employee add');
     const pw = await call('POST', '/tenants/acme/extensions/200/password', { body: { password: 'a-new-secret' } });
     expect(await pw.json()).toEqual({ password: 'a-new-secret', generatedPassword: false });
     expect(env.services.accounts.find('acme.example', '200')?.password).toBe('a-new-secret');
