@@ -39,8 +39,8 @@ interface Side {
 
 /**
  * Our offer (an SDP we wrote) narrowed to the encodings a target accepts: a trunk that takes
- * only PCMA gets only PCMA (and telephone-event if it lists it). Null when nothing is left, so
- * the target is not tried: the relay does not transcode.
+ * only PCMA gets only PCMA (and telephone-event if it lists it). Null when nothing is left: the
+ * target is not tried, since its answer would name a codec the caller never offered.
  */
 export function narrowOffer(offer: string, codecs: readonly string[]): string | null {
   const narrowed = filterCodecs(parseSdp(offer), codecs);
