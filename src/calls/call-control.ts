@@ -183,6 +183,8 @@ export class CallControl implements LiveCalls {
       return;
     }
     const inbound = new InboundLeg(incoming, this.contactFor(incoming.source.transport), this.o.stack, this.o.timers);
+    // a carrier that challenges our BYE or re-INVITE gets the trunk's credentials
+    if (origin.kind === 'trunk') inbound.dialog.credentials = origin.trunk.credentials;
     const call = new Call({
       id: randomUUID(),
       tenantId: plan.tenantId,

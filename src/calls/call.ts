@@ -572,8 +572,16 @@ export class Call {
   /** Sends an offer in a dialog (re-INVITE, ACKed on 2xx, or UPDATE); resolves with the final response. */
   async offer(dialog: Dialog, method: 'INVITE' | 'UPDATE', sdp: string): Promise<SipResponse> {
     if (method === 'UPDATE') return dialog.request('UPDATE', { body: sdp });
-    const out = dialog.reinvite({ body: sdp });
-    const response = await out.response;
+    let out = dialog.reinvite({ body: sdp });
+    let response = await out.response;
+    const auth = dialog.authorization(response, 'INVITE');
+    if (auth !== undefined) {
+      // a carrier that challenges re-INVITEs: once more with credentials (the ACK of a 2xx carries them too)
+      out = dialog.reinvite({ body: sdp, headers: auth });
+      response = await out.response;
+      if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq, { headers: auth });
+      return response;
+    }
     if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq);
     return response;
   }

@@ -194,6 +194,7 @@ export class OutboundLeg {
         routeSet: routeSetOf(r, true),
         contact: this.contact,
         peer: this.target.peer,
+        ...(this.target.credentials === undefined ? {} : { credentials: this.target.credentials }),
       },
       this.transport,
     );

@@ -2,7 +2,7 @@
 // registered (and challenges its INVITEs) gets a REGISTER at start and the call after a 407;
 // a tenant PBX that proves itself with digest credentials (not its address) sends calls out.
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeCarrier, REALM, until } from '../trunks/fake-carrier.ts';
+import { CARRIER_SDP, FakeCarrier, REALM, until } from '../trunks/fake-carrier.ts';
 import { SipPhone } from '../support/sip-phone.ts';
 import { settleCalls, startTestPbx, type TestPbx } from '../support/test-pbx.ts';
 
@@ -21,7 +21,7 @@ describe('trunks that authenticate', () => {
     carrier.onInvite = (inc) => {
       if (!carrier!.authenticate(inc, true)) return; // 407 first
       invites.push(String(inc.request.headers['p-asserted-identity'] ?? ''));
-      inc.respond(200, 'OK', { body: 'v=0\r\no=- 1 1 IN IP4 127.0.0.4\r\ns=-\r\nc=IN IP4 127.0.0.4\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n', contentType: 'application/sdp' });
+      inc.respond(200, 'OK', { body: CARRIER_SDP, contentType: 'application/sdp' });
     };
     t = await startTestPbx({
       extensions: [{ number: '801' }],
@@ -45,7 +45,18 @@ describe('trunks that authenticate', () => {
       expect((await out.waitFinal(10_000)).status).toBe(200);
       expect(invites).toHaveLength(1);
       expect(invites[0]).toContain('01088889999');
+      // the carrier challenges requests inside the call too: hold (re-INVITE) and BYE get through
+      carrier.challengeInDialog = true;
+      expect((await out.reinvite('sendonly')).status).toBe(200);
       expect((await out.bye()).status).toBe(200);
+      const inDialog = (method: string) => carrier!.requests.filter((r) => r.method === method && r.headers.to.params.tag !== undefined);
+      await until(() => inDialog('BYE').length === 2, 5000, 'the BYE again with credentials');
+      for (const method of ['INVITE', 'BYE']) {
+        const [challenged, answered] = inDialog(method);
+        expect(challenged!.headers['proxy-authorization']).toBeUndefined();
+        expect(JSON.stringify(answered!.headers['proxy-authorization'])).toContain('acct-42');
+        expect(answered!.headers.cseq.seq).toBeGreaterThan(challenged!.headers.cseq.seq);
+      }
     } finally {
       await pbx.close();
     }

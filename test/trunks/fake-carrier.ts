@@ -36,6 +36,8 @@ export class FakeCarrier {
   /** Bindings: contact URI → expiry (s, as granted). */
   readonly bindings = new Map<string, number>();
   onInvite: ((inc: StackIncomingRequest) => void) | undefined;
+  /** Challenge requests inside a dialog too (407), as some carriers do for BYE and re-INVITE. */
+  challengeInDialog = false;
   readonly digest: DigestAuthenticator;
   private readonly username: string;
   private readonly password: string;
@@ -87,8 +89,11 @@ export class FakeCarrier {
     if (this.mode === 'drop') return;
     const req = inc.request;
     if (req.method === 'REGISTER') return this.register(inc);
-    if (req.method === 'INVITE' && this.onInvite) return this.onInvite(inc);
     if (req.method === 'ACK') return;
+    const inDialog = req.headers.to.params.tag !== undefined;
+    if (inDialog && this.challengeInDialog && !this.authenticate(inc, true)) return;
+    if (req.method === 'INVITE' && inDialog) return void inc.respond(200, 'OK', { body: CARRIER_SDP, contentType: 'application/sdp' });
+    if (req.method === 'INVITE' && this.onInvite) return this.onInvite(inc);
     inc.respond(200);
   }
 
@@ -113,6 +118,9 @@ export class FakeCarrier {
     inc.respond(200, undefined, { headers });
   }
 }
+
+/** The carrier's media: PCMA on 127.0.0.4. */
+export const CARRIER_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.4\r\ns=-\r\nc=IN IP4 127.0.0.4\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n';
 
 /** Timers run by hand: `fire` runs the earliest pending one and moves the clock to it. */
 export class ManualTimers {

@@ -10,6 +10,7 @@ import type { NameAddr, Peer, SipRequest, SipResponse } from '../message.ts';
 import { parseRouteEntry } from '../header-values.ts';
 import { formatUri, formatParams } from '../uri.ts';
 import type { OutgoingInvite } from '../stack.ts';
+import { challengeOf, DigestClient, type DigestCredentials } from '../digest-client.ts';
 
 /** The part of the signalling stack a dialog needs. */
 export interface DialogTransport {
@@ -35,6 +36,8 @@ export interface DialogInit {
   /** Our Contact URI. */
   contact: string;
   peer: Peer;
+  /** Answers a 401/407 to our requests inside the dialog (carriers that challenge BYE, re-INVITE). */
+  credentials?: DigestCredentials;
 }
 
 export interface SendOptions {
@@ -55,7 +58,9 @@ export class Dialog {
   readonly routeSet: string[];
   readonly contact: string;
   peer: Peer;
+  credentials: DigestCredentials | undefined;
   private readonly transport: DialogTransport;
+  private digest: DigestClient | undefined;
 
   constructor(init: DialogInit, transport: DialogTransport) {
     this.callId = init.callId;
@@ -69,6 +74,7 @@ export class Dialog {
     this.routeSet = init.routeSet;
     this.contact = init.contact;
     this.peer = init.peer;
+    this.credentials = init.credentials;
     this.transport = transport;
   }
 
@@ -95,9 +101,24 @@ export class Dialog {
     return req;
   }
 
-  /** A non-INVITE request (BYE, INFO, NOTIFY, REFER, UPDATE, PRACK); resolves with the final response. */
-  request(method: string, opts: SendOptions = {}): Promise<SipResponse> {
-    return this.transport.requestWith(this.build(method, opts), this.peer, {});
+  /**
+   * A non-INVITE request (BYE, INFO, NOTIFY, REFER, UPDATE, PRACK); resolves with the final
+   * response. A challenge is answered once, with the next CSeq, when the dialog has credentials.
+   */
+  async request(method: string, opts: SendOptions = {}): Promise<SipResponse> {
+    const first = await this.transport.requestWith(this.build(method, opts), this.peer, {});
+    const auth = this.authorization(first, method);
+    if (auth === undefined) return first;
+    return this.transport.requestWith(this.build(method, { ...opts, headers: { ...opts.headers, ...auth } }), this.peer, {});
+  }
+
+  /** The header answering a 401/407 to our `method` request, or undefined (no credentials or no usable challenge). */
+  authorization(response: SipResponse, method: string): Record<string, string> | undefined {
+    if (this.credentials === undefined) return undefined;
+    const ch = challengeOf(response);
+    if (ch === undefined) return undefined;
+    this.digest ??= new DigestClient();
+    return { [ch.header]: this.digest.authorize(ch.challenge, this.credentials, method, this.remoteTarget) };
   }
 
   /** A re-INVITE; the caller ACKs a 2xx with `ack(cseq)`. */
