@@ -182,7 +182,8 @@ export class CallRouting {
     for (const trunk of order) {
       if (o.limit !== undefined && attempts.length >= o.limit) break;
       const peer = await this.o.trunks.peerOf(trunk);
-      if (peer === undefined) continue;
+      // another call may have taken the last free slot while we waited (a name being resolved)
+      if (peer === undefined || !this.o.trunks.hasRoom(trunk)) continue;
       const target: DialTarget = {
         ...trunkTarget({ trunk, peer, called, presented: o.presented, ...(o.divertedFrom === undefined ? {} : { divertedFrom: o.divertedFrom }) }),
         trunkId: trunk.id,
