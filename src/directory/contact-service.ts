@@ -163,13 +163,13 @@ export class ContactService {
       params.owner = this.owner(tenantId, opts.owner);
     }
     const s = this.db.sqlite;
-    const items = s.prepare<[Record<string, unknown>], Row>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.name, c.id LIMIT @limit OFFSET @offset`).all(params).map((r) => this.view(r));
+    const items = s.prepare<[Record<string, unknown>], Row>(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`).all(params).map((r) => this.view(r));
     const total = s.prepare<[Record<string, unknown>], number>(`SELECT count(*) FROM contact c WHERE ${where.join(' AND ')}`).pluck().get(params) ?? 0;
     return { items, total, limit, offset };
   }
 
   /**
-   * Contacts whose name starts with `q`, or one of whose numbers starts with `q` read as a number
+   * Contacts whose name starts with `q` (ASCII letters in either case), or one of whose numbers starts with `q` read as a number
    * (138 1234, +86138…, 0108888): both on indexes. At most `limit` (default 20), by name.
    */
   search(tenantId: number, q: string, limit = 20): Contact[] {
@@ -179,7 +179,7 @@ export class ContactService {
     const s = this.db.sqlite;
     const ids = new Set<number>(
       s
-        .prepare<[number, string, string, number], number>('SELECT id FROM contact WHERE tenant_id = ? AND name >= ? AND name < ? ORDER BY name, id LIMIT ?')
+        .prepare<[number, string, string, number], number>('SELECT id FROM contact WHERE tenant_id = ? AND name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE ORDER BY name COLLATE NOCASE, id LIMIT ?')
         .pluck()
         .all(tenantId, text, `${text}\u{10FFFF}`, lim),
     );
@@ -195,7 +195,7 @@ export class ContactService {
     }
     if (ids.size === 0) return [];
     return s
-      .prepare<[number, string, number], Row>(`${SELECT} WHERE c.tenant_id = ? AND c.id IN (SELECT value FROM json_each(?)) ORDER BY c.name, c.id LIMIT ?`)
+      .prepare<[number, string, number], Row>(`${SELECT} WHERE c.tenant_id = ? AND c.id IN (SELECT value FROM json_each(?)) ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?`)
       .all(tenantId, JSON.stringify([...ids]), lim)
       .map((r) => this.view(r));
   }

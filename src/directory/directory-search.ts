@@ -69,9 +69,17 @@ const byNumber = (op: '>=' | '>') => `${SELECT} FROM extension x LEFT JOIN emplo
 export const BY_NUMBER_SQL = byNumber('>=');
 /** By number, next pages: from the cursor (exclusive). */
 export const BY_NUMBER_AFTER_SQL = byNumber('>');
-/** By name: the employee(tenant_id, name) index, whose entries end with the row id, so equal names page in a fixed order. */
+/**
+ * By name: the employee(tenant_id, name COLLATE NOCASE) index, whose entries end with the row id,
+ * so equal names page in a fixed order. NOCASE folds ASCII letters only: "zhang" finds "Zhang San".
+ * The plain `>=` gives the planner the range's start, which it does not take from the row value.
+ */
 export const BY_NAME_SQL = `${SELECT} FROM employee e LEFT JOIN extension x ON x.employee_id = e.id
-  WHERE e.tenant_id = ? AND (e.name, e.id) > (?, ?) AND e.name < ? ORDER BY e.name, e.id LIMIT ?`;
+  WHERE e.tenant_id = ? AND e.name COLLATE NOCASE >= ? AND (e.name COLLATE NOCASE, e.id) > (?, ?) AND e.name COLLATE NOCASE < ?
+  ORDER BY e.name COLLATE NOCASE, e.id LIMIT ?`;
+
+/** SQLite's NOCASE: ASCII capitals as small letters, nothing else changed. */
+const foldAscii = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 type Cursor = { by: 'number'; number: string } | { by: 'name'; name: string; id: number };
 
@@ -103,7 +111,7 @@ export function usesIndexOnly(plan: readonly string[]): boolean {
 export class DirectorySearch {
   private readonly byNumber: Database.Statement<[number, string, string, number], Row>;
   private readonly byNumberAfter: Database.Statement<[number, string, string, number], Row>;
-  private readonly byName: Database.Statement<[number, string, number, string, number], Row>;
+  private readonly byName: Database.Statement<[number, string, string, number, string, number], Row>;
   private readonly department: Database.Statement<[number, number], { name: string; parent_id: number | null }>;
 
   constructor(private readonly db: PbxDb) {
@@ -128,8 +136,8 @@ export class DirectorySearch {
     else if (by === 'number') rows = this.byNumber.all(tenantId, prefix, hi, limit + 1);
     else {
       // (prefix, 0) is below every row whose name starts with the prefix: row ids start at 1
-      const c = cursor?.by === 'name' && cursor.name >= prefix ? cursor : { name: prefix, id: 0 };
-      rows = this.byName.all(tenantId, c.name, c.id, hi, limit + 1);
+      const c = cursor?.by === 'name' && foldAscii(cursor.name) >= foldAscii(prefix) ? cursor : { name: prefix, id: 0 };
+      rows = this.byName.all(tenantId, c.name, c.name, c.id, hi, limit + 1);
     }
     const more = rows.length > limit;
     if (more) rows.length = limit;
@@ -145,7 +153,7 @@ export class DirectorySearch {
     return {
       number: queryPlan(this.db, BY_NUMBER_SQL, [tenantId, '8', '8' + TOP, 10]),
       numberAfter: queryPlan(this.db, BY_NUMBER_AFTER_SQL, [tenantId, '8001', '8' + TOP, 10]),
-      name: queryPlan(this.db, BY_NAME_SQL, [tenantId, 'a', 0, 'a' + TOP, 10]),
+      name: queryPlan(this.db, BY_NAME_SQL, [tenantId, 'a', 'a', 0, 'a' + TOP, 10]),
     };
   }
 

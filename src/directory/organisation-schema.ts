@@ -3,6 +3,7 @@
 // manages them. Extensions (schema.ts) belong to an employee, or are function extensions
 // (operator, fax, meeting room) without one.
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 import { tenant } from '../tenancy/schema.ts';
 
 export const department = sqliteTable(
@@ -40,8 +41,8 @@ export const employee = sqliteTable(
   },
   (t) => [
     uniqueIndex('employee_tenant_no').on(t.tenantId, t.employeeNo),
-    // search by name prefix (and the listing's order)
-    index('employee_tenant_name').on(t.tenantId, t.name),
+    // search by name prefix (and the listing's order), ASCII letters in either case
+    index('employee_tenant_name_nocase').on(t.tenantId, sql`${t.name} COLLATE NOCASE`),
     index('employee_department').on(t.departmentId),
   ],
 );
@@ -59,7 +60,7 @@ export const contact = sqliteTable(
     ownerEmployeeId: integer('owner_employee_id').references(() => employee.id, { onDelete: 'set null' }),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('contact_tenant_name').on(t.tenantId, t.name)],
+  (t) => [index('contact_tenant_name_nocase').on(t.tenantId, sql`${t.name} COLLATE NOCASE`)],
 );
 
 /** A contact's numbers, normalised (national form at home, E.164 abroad): calls find contacts by them. */

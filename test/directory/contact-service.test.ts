@@ -69,6 +69,8 @@ describe('ContactService', () => {
     contacts.add(t, { name: 'Li Si', numbers: ['13987654321'] });
     expect(contacts.search(t, 'Zhang').map((c) => c.name)).toEqual(['Zhang San', 'Zhang Wei']);
     expect(contacts.search(t, 'Zhang S').map((c) => c.name)).toEqual(['Zhang San']);
+    expect(contacts.search(t, 'zhang s').map((c) => c.name)).toEqual(['Zhang San']);
+    expect(contacts.search(t, 'ZHANG').map((c) => c.name)).toEqual(['Zhang San', 'Zhang Wei']);
     expect(contacts.search(t, '张').map((c) => c.name)).toEqual(['张伟']);
     expect(contacts.search(t, '138 1234').map((c) => c.name)).toEqual(['Zhang San']);
     expect(contacts.search(t, '+86138').map((c) => c.name)).toEqual(['Zhang San']);
