@@ -185,7 +185,7 @@ export async function startPbx(config: Config, options: StartOptions = {}): Prom
     log: logger,
     now: options.serviceClock ?? now,
   });
-  for (const t of services.tenants.list()) routing.checkedCalendar(t.id); // a calendar that has run out is said at start-up
+  for (const t of services.tenants.list()) routing.checkHolidayCalendar(t.id);
   calls = new CallControl({
     stack: sip,
     engine: media,

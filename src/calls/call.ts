@@ -574,15 +574,13 @@ export class Call {
     if (method === 'UPDATE') return dialog.request('UPDATE', { body: sdp });
     let out = dialog.reinvite({ body: sdp });
     let response = await out.response;
+    // a carrier that challenges re-INVITEs: once more with credentials (the ACK of a 2xx carries them too)
     const auth = dialog.authorization(response, 'INVITE');
     if (auth !== undefined) {
-      // a carrier that challenges re-INVITEs: once more with credentials (the ACK of a 2xx carries them too)
       out = dialog.reinvite({ body: sdp, headers: auth });
       response = await out.response;
-      if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq, { headers: auth });
-      return response;
     }
-    if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq);
+    if (response.status >= 200 && response.status < 300) dialog.ack(out.cseq, { headers: auth ?? {} });
     return response;
   }
 

@@ -169,8 +169,9 @@ export class ContactService {
   }
 
   /**
-   * Contacts whose name starts with `q` (ASCII letters in either case), or one of whose numbers starts with `q` read as a number
-   * (138 1234, +86138…, 0108888): both on indexes. At most `limit` (default 20), by name.
+   * Contacts whose name starts with `q` (ASCII letters in either case), or one of whose numbers
+   * starts with `q` read as a number (138 1234, +86138…, 0108888): both on indexes. At most
+   * `limit` (default 20), by name.
    */
   search(tenantId: number, q: string, limit = 20): Contact[] {
     const text = String(q).trim();

@@ -54,7 +54,8 @@ export interface TrunkAttempt {
 
 export class CallRouting {
   private readonly calendars = new Map<string, { calendar: HolidayCalendar | undefined; loadedAt: number }>();
-  private readonly runOutWarned = new Set<string>();
+  /** Calendar file + year pairs already looked at for running out. */
+  private readonly yearsChecked = new Set<string>();
 
   constructor(private readonly o: CallRoutingOptions) {}
 
@@ -214,20 +215,25 @@ export class CallRouting {
   /** Whether the tenant's operator is on duty now (service hours, weekends, holidays: R-SW-2). */
   operatorOnDuty(tenantId: number): boolean {
     const s = this.settings(tenantId);
-    return isWithinServiceHours(this.o.now(), s.service_hours, s.timezone, this.checkedCalendar(tenantId));
+    return isWithinServiceHours(this.o.now(), s.service_hours, s.timezone, this.checkedCalendar(s));
   }
 
-  /** The tenant's holiday calendar, warning (once per file and year) when it has no days of the
-   *  current year: every day would be taken for an ordinary one. The server asks at start-up too. */
-  checkedCalendar(tenantId: number): HolidayCalendar | undefined {
-    const s = this.settings(tenantId);
+  /** The server's start-up check: a tenant calendar that has run out is warned about at once. */
+  checkHolidayCalendar(tenantId: number): void {
+    this.checkedCalendar(this.settings(tenantId));
+  }
+
+  /** The tenant's holiday calendar; looked at once per file and year, with a warning when it has
+   *  no day of that year (every day would be taken for an ordinary one). */
+  private checkedCalendar(s: TenantSettings): HolidayCalendar | undefined {
     const calendar = this.calendar(s.holiday_calendar);
     if (calendar === undefined) return undefined;
     const year = localTime(this.o.now(), s.timezone).date.slice(0, 4);
     const key = `${calendar.source}\n${year}`;
-    if (!this.runOutWarned.has(key) && !calendarCoversYear(calendar, year)) {
-      this.runOutWarned.add(key);
-      this.o.log.warn({ path: calendar.source, year }, `holiday calendar ${calendar.name} has no days of ${year}: public holidays are not closed; load the new year's calendar`);
+    if (!this.yearsChecked.has(key)) {
+      this.yearsChecked.add(key);
+      if (!calendarCoversYear(calendar, year))
+        this.o.log.warn({ path: calendar.source, year }, `holiday calendar ${calendar.name} has no days of ${year}: public holidays are not closed; load the new year's calendar`);
     }
     return calendar;
   }
